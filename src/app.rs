@@ -1,0 +1,238 @@
+//! Orchestration: discover inputs, scan them in parallel, and feed the report
+//! sink in input order while later files are still being scanned.
+
+use crate::cli::Format;
+use crate::container::{self, ContainerKind};
+use crate::engine::Engine;
+use crate::exit::ExitStatus;
+use crate::finding::Finding;
+use crate::input::{self, FileSource};
+use crate::report::{
+    InputRecord, ReportSink, Summary, json::JsonSink, jsonl::JsonlSink, text::TextSink,
+};
+use anyhow::Context;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Instant;
+
+/// A validated scan request: the flags resolved before anything runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub files_from: Option<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub threads: Option<usize>,
+    pub show_secrets: bool,
+    pub follow_symlinks: bool,
+}
+
+impl Config {
+    /// Resolve the CLI flags: the default format depends on where the report goes.
+    pub fn from_args(args: crate::cli::ScanArgs) -> Config {
+        let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+        let format = args.format.unwrap_or(if to_terminal {
+            Format::Text
+        } else {
+            Format::Json
+        });
+        Config {
+            paths: args.paths,
+            files_from: args.files_from,
+            format,
+            output: args.output,
+            threads: args.threads,
+            show_secrets: args.show_secrets,
+            follow_symlinks: args.follow_symlinks,
+        }
+    }
+}
+
+/// Scan one file: everything the report needs about it.
+pub fn scan_file(engine: &Engine, path: &Path, show_secrets: bool) -> (InputRecord, Vec<Finding>) {
+    let display = path.display().to_string();
+    // Defence in depth: a bug that panics on some input costs that input, never the scan.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_file_inner(engine, path, &display, show_secrets)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let error = format!("internal error while scanning (please report this): {what}");
+            (
+                InputRecord::not_scanned(display, Some(error), None),
+                Vec::new(),
+            )
+        }
+    }
+}
+
+fn scan_file_inner(
+    engine: &Engine,
+    path: &Path,
+    display: &str,
+    show_secrets: bool,
+) -> (InputRecord, Vec<Finding>) {
+    let (source, size) = match input::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return (
+                InputRecord::not_scanned(display.to_string(), Some(e.to_string()), None),
+                Vec::new(),
+            );
+        }
+    };
+    let mut record = InputRecord::not_scanned(display.to_string(), None, None);
+    record.size = size;
+    let findings = match source {
+        FileSource::Empty => {
+            record.container = Some(ContainerKind::Raw);
+            Vec::new()
+        }
+        FileSource::Mapped(bytes) => {
+            let map = container::map_container(&bytes);
+            let (located, stats) = engine.scan_mapped(&bytes, &map);
+            record.container = Some(map.container);
+            record.regions = map.memory_region_count();
+            record.bytes_scanned = stats.bytes;
+            record.process = map.process.clone();
+            record.warnings = map.warnings.clone();
+            located
+                .into_iter()
+                .map(|l| Finding::new(display, l.file_offset, l.detection, &map, show_secrets))
+                .collect()
+        }
+        FileSource::Stream(mut file) => {
+            record.container = Some(ContainerKind::Raw);
+            record
+                .warnings
+                .push("file cannot be memory-mapped; scanned as a stream of raw bytes".to_string());
+            let map = container::MemoryMap::raw(u64::MAX, ContainerKind::Raw, Vec::new());
+            match engine.scan_reader(&mut file) {
+                Ok((located, stats)) => {
+                    record.bytes_scanned = stats.bytes;
+                    record.size = record.size.max(stats.bytes);
+                    located
+                        .into_iter()
+                        .map(|l| {
+                            Finding::new(display, l.file_offset, l.detection, &map, show_secrets)
+                        })
+                        .collect()
+                }
+                Err(e) => {
+                    record.error = Some(format!("read error: {e}"));
+                    Vec::new()
+                }
+            }
+        }
+    };
+    record.findings = findings.len();
+    (record, findings)
+}
+
+/// Run a scan as configured, writing the report; returns the exit status.
+pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let mut roots = config.paths.clone();
+    if let Some(list) = &config.files_from {
+        let listed = input::read_path_list(list)
+            .with_context(|| format!("reading path list {}", list.display()))?;
+        roots.extend(listed);
+    }
+    if roots.is_empty() {
+        anyhow::bail!("no paths to scan (give paths or --files-from)");
+    }
+    let discovered = input::discover(&roots, config.follow_symlinks);
+    let engine = Engine::new(crate::detect::default_detectors())?;
+
+    let out: Box<dyn Write + Send> = match &config.output {
+        Some(p) => Box::new(io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout())),
+    };
+    let mut sink: Box<dyn ReportSink> = match config.format {
+        Format::Json => Box::new(JsonSink::new(out)),
+        Format::Jsonl => Box::new(JsonlSink::new(out)),
+        Format::Text => Box::new(TextSink::new(out)),
+    };
+
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build()?;
+
+    let mut summary = Summary::default();
+    let mut status = ExitStatus::Clean;
+    let mut account = |summary: &mut Summary, record: &InputRecord, findings: &[Finding]| {
+        summary.add(record, findings);
+        if !findings.is_empty() {
+            status = status.merge(ExitStatus::Findings);
+        }
+        if record.error.is_some() {
+            status = status.merge(ExitStatus::Error);
+        }
+    };
+
+    let (tx, rx) = mpsc::channel::<(usize, InputRecord, Vec<Finding>)>();
+    let write_result: io::Result<()> = std::thread::scope(|scope| {
+        let files = &discovered.files;
+        let engine = &engine;
+        let show = config.show_secrets;
+        scope.spawn(move || {
+            pool.install(|| {
+                files
+                    .par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (i, path)| {
+                        let (record, findings) = scan_file(engine, path, show);
+                        let _ = tx.send((i, record, findings));
+                    });
+            });
+        });
+        // Write in input order: hold early finishers until their turn comes.
+        let mut pending = BTreeMap::new();
+        let mut next = 0usize;
+        for (i, record, findings) in rx {
+            pending.insert(i, (record, findings));
+            while let Some((record, findings)) = pending.remove(&next) {
+                account(&mut summary, &record, &findings);
+                sink.file(&record, &findings)?;
+                next += 1;
+            }
+        }
+        Ok(())
+    });
+    handle_write(write_result)?;
+
+    for s in &discovered.skipped {
+        let path = s.path.display().to_string();
+        let record = if s.is_error {
+            InputRecord::not_scanned(path, Some(s.reason.clone()), None)
+        } else {
+            InputRecord::not_scanned(path, None, Some(s.reason.clone()))
+        };
+        account(&mut summary, &record, &[]);
+        handle_write(sink.file(&record, &[]))?;
+    }
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    handle_write(sink.finish(&summary))?;
+    Ok(status)
+}
+
+/// A closed pipe (`keysweep ... | head`) ends the report quietly; other write errors are errors.
+fn handle_write(r: io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing the report"),
+    }
+}

@@ -1,0 +1,372 @@
+//! Windows-format minidumps (`MDMP`), whatever OS wrote them.
+//!
+//! The `minidump` crate reads the streams from our own mapped bytes. Its
+//! Memory64List reader is strict (one range past the end of the file rejects
+//! the whole list, which is exactly what a truncated full dump looks like), so
+//! when a memory stream fails to parse we walk its descriptors ourselves and
+//! keep every range that is present. Module, thread and memory-info streams
+//! only label regions; losing one costs labels, never bytes.
+
+use super::{ContainerKind, MemoryMap, ProcessInfo, Region, RegionKind, le_u32, le_u64};
+use minidump::{
+    Minidump, MinidumpMemory64List, MinidumpMemoryInfoList, MinidumpMemoryList, MinidumpModuleList,
+    MinidumpThreadList,
+};
+
+/// Most memory descriptors read from one stream; full dumps of large
+/// processes have tens of thousands. The rest of the file is still scanned.
+const MAX_DESCRIPTORS: u64 = 1 << 20;
+const MEMORY_LIST_STREAM: u32 = 5;
+const MEMORY64_LIST_STREAM: u32 = 9;
+const MEM_IMAGE: u32 = 0x100_0000;
+const MEM_MAPPED: u32 = 0x4_0000;
+const MEM_PRIVATE: u32 = 0x2_0000;
+
+/// A labelled address range from the module, thread or memory-info streams.
+struct Label {
+    start: u64,
+    end: u64,
+    kind: RegionKind,
+    name: Option<String>,
+    perms: Option<String>,
+}
+
+/// Parse a minidump. Never fails: an unreadable header falls back to our own
+/// directory walk, and a dump with no readable directory to a raw scan.
+pub fn map(bytes: &[u8]) -> MemoryMap {
+    let mut warnings = Vec::new();
+    let mut regions = Vec::new();
+    let mut labels = Vec::new();
+    let mut process = None;
+    match Minidump::read(bytes) {
+        Ok(dump) => {
+            memory_regions(&dump, bytes, &mut regions, &mut warnings);
+            collect_labels(&dump, &mut labels, &mut process, &mut warnings);
+        }
+        Err(e) => {
+            warnings.push(format!(
+                "minidump header or directory rejected ({e}); walking the directory directly"
+            ));
+            for (stream_type, location) in directory(bytes, &mut warnings) {
+                walk_memory_stream(bytes, stream_type, location, &mut regions, &mut warnings);
+            }
+        }
+    }
+    if regions.is_empty() {
+        warnings.push(
+            "no memory ranges found; the whole file was scanned without addresses".to_string(),
+        );
+    }
+    label_regions(&mut regions, labels);
+    MemoryMap {
+        container: ContainerKind::Minidump,
+        regions,
+        warnings,
+        process,
+    }
+}
+
+fn memory_regions(
+    dump: &Minidump<&[u8]>,
+    bytes: &[u8],
+    regions: &mut Vec<Region>,
+    warnings: &mut Vec<String>,
+) {
+    match dump.get_stream::<MinidumpMemoryList>() {
+        Ok(list) => {
+            for m in list.iter() {
+                regions.push(memory_region(
+                    u64::from(m.desc.memory.rva),
+                    m.size,
+                    m.base_address,
+                ));
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => {
+            warnings.push(format!(
+                "MemoryListStream rejected by parser ({e}); reading its descriptors directly"
+            ));
+            if let Some(loc) = stream_location(dump, MEMORY_LIST_STREAM) {
+                walk_memory_stream(bytes, MEMORY_LIST_STREAM, loc, regions, warnings);
+            }
+        }
+    }
+    match dump.get_stream::<MinidumpMemory64List>() {
+        Ok(list) => {
+            for m in list.iter() {
+                // The crate hands out slices of our own buffer: their position is the file offset.
+                let offset = (m.bytes.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+                regions.push(memory_region(
+                    offset as u64,
+                    m.bytes.len() as u64,
+                    m.base_address,
+                ));
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => {
+            warnings.push(format!(
+                "Memory64ListStream rejected by parser ({e}); reading its descriptors directly"
+            ));
+            if let Some(loc) = stream_location(dump, MEMORY64_LIST_STREAM) {
+                walk_memory_stream(bytes, MEMORY64_LIST_STREAM, loc, regions, warnings);
+            }
+        }
+    }
+}
+
+fn stream_location(dump: &Minidump<&[u8]>, stream_type: u32) -> Option<(u32, u32)> {
+    dump.all_streams()
+        .find(|d| d.stream_type == stream_type)
+        .map(|d| (d.location.rva, d.location.data_size))
+}
+
+fn memory_region(file_offset: u64, len: u64, vaddr: u64) -> Region {
+    Region {
+        file_offset,
+        len,
+        vaddr: Some(vaddr),
+        kind: RegionKind::Unknown,
+        name: None,
+        perms: None,
+    }
+}
+
+/// Our own directory walk: `(stream type, (rva, size))` for each entry that fits in the file.
+fn directory(bytes: &[u8], warnings: &mut Vec<String>) -> Vec<(u32, (u32, u32))> {
+    let (Some(count), Some(rva)) = (le_u32(bytes, 8), le_u32(bytes, 12)) else {
+        warnings.push("minidump header truncated".to_string());
+        return Vec::new();
+    };
+    let fit = (bytes.len().saturating_sub(rva as usize) / 12) as u64;
+    let count = u64::from(count).min(fit).min(MAX_DESCRIPTORS);
+    (0..count as usize)
+        .filter_map(|i| {
+            let off = (rva as usize).checked_add(i * 12)?;
+            Some((
+                le_u32(bytes, off)?,
+                (le_u32(bytes, off + 8)?, le_u32(bytes, off + 4)?),
+            ))
+        })
+        .collect()
+}
+
+/// Read a MemoryList or Memory64List stream by hand, keeping every range that
+/// lies (even partly) inside the file.
+fn walk_memory_stream(
+    bytes: &[u8],
+    stream_type: u32,
+    (rva, size): (u32, u32),
+    regions: &mut Vec<Region>,
+    warnings: &mut Vec<String>,
+) {
+    let rva = rva as usize;
+    let stream_end = rva.saturating_add(size as usize).min(bytes.len());
+    let file_len = bytes.len() as u64;
+    let before = regions.len();
+    let mut past_eof = 0u64;
+    match stream_type {
+        MEMORY_LIST_STREAM => {
+            let Some(count) = le_u32(bytes, rva) else {
+                return;
+            };
+            // some writers pad the count to 8 bytes
+            let first = if size as u64 == 8 + 16 * u64::from(count) {
+                rva + 8
+            } else {
+                rva + 4
+            };
+            let fit = (stream_end.saturating_sub(first) / 16) as u64;
+            let n = u64::from(count).min(fit).min(MAX_DESCRIPTORS);
+            if n < u64::from(count) {
+                warnings.push(format!(
+                    "MemoryList names {count} ranges, {n} descriptors readable"
+                ));
+            }
+            for i in 0..n as usize {
+                let off = first + i * 16;
+                let (Some(start), Some(len), Some(data_rva)) = (
+                    le_u64(bytes, off),
+                    le_u32(bytes, off + 8),
+                    le_u32(bytes, off + 12),
+                ) else {
+                    break;
+                };
+                if u64::from(data_rva) + u64::from(len) > file_len {
+                    past_eof += 1;
+                }
+                regions.push(memory_region(u64::from(data_rva), u64::from(len), start));
+            }
+        }
+        MEMORY64_LIST_STREAM => {
+            let (Some(count), Some(base_rva)) = (le_u64(bytes, rva), le_u64(bytes, rva + 8)) else {
+                return;
+            };
+            let fit = (stream_end.saturating_sub(rva + 16) / 16) as u64;
+            let n = count.min(fit).min(MAX_DESCRIPTORS);
+            if n < count {
+                warnings.push(format!(
+                    "Memory64List names {count} ranges, {n} descriptors readable"
+                ));
+            }
+            let mut data_off = base_rva;
+            for i in 0..n as usize {
+                let off = rva + 16 + i * 16;
+                let (Some(start), Some(len)) = (le_u64(bytes, off), le_u64(bytes, off + 8)) else {
+                    break;
+                };
+                if data_off >= file_len {
+                    past_eof += n - i as u64;
+                    break;
+                }
+                if data_off.saturating_add(len) > file_len {
+                    past_eof += 1;
+                }
+                regions.push(memory_region(data_off, len, start));
+                data_off = data_off.saturating_add(len);
+            }
+        }
+        _ => {}
+    }
+    if past_eof > 0 {
+        warnings.push(format!(
+            "{past_eof} memory range(s) lie past the end of the file (truncated dump); the {} range(s) present were scanned",
+            regions.len() - before
+        ));
+    }
+}
+
+/// Module images, thread stacks and memory-info types, to name each region.
+fn collect_labels(
+    dump: &Minidump<&[u8]>,
+    labels: &mut Vec<Label>,
+    process: &mut Option<ProcessInfo>,
+    warnings: &mut Vec<String>,
+) {
+    match dump.get_stream::<MinidumpThreadList>() {
+        Ok(threads) => {
+            for t in &threads.threads {
+                let start = t.raw.stack.start_of_memory_range;
+                let end = start.saturating_add(u64::from(t.raw.stack.memory.data_size));
+                let name = Some(format!("thread {}", t.raw.thread_id));
+                labels.push(Label {
+                    start,
+                    end,
+                    kind: RegionKind::Stack,
+                    name,
+                    perms: None,
+                });
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => warnings.push(format!(
+            "ThreadListStream unreadable ({e}); stacks not labelled"
+        )),
+    }
+    match dump.get_stream::<MinidumpModuleList>() {
+        Ok(modules) => {
+            for m in modules.iter() {
+                let start = m.raw.base_of_image;
+                let end = start.saturating_add(u64::from(m.raw.size_of_image));
+                labels.push(Label {
+                    start,
+                    end,
+                    kind: RegionKind::Module,
+                    name: Some(m.name.clone()),
+                    perms: None,
+                });
+            }
+            if let Some(main) = modules.main_module() {
+                let name = main
+                    .name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(&main.name)
+                    .to_string();
+                *process = ProcessInfo::new(None, Some(name));
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => warnings.push(format!(
+            "ModuleListStream unreadable ({e}); modules not labelled"
+        )),
+    }
+    match dump.get_stream::<MinidumpMemoryInfoList>() {
+        Ok(infos) => {
+            for info in infos.iter() {
+                let raw = &info.raw;
+                let kind = match raw._type {
+                    MEM_IMAGE => RegionKind::Module,
+                    MEM_MAPPED => RegionKind::MappedFile,
+                    MEM_PRIVATE if raw.protection & 0xcc != 0 => RegionKind::Heap,
+                    MEM_PRIVATE => RegionKind::Anonymous,
+                    _ => RegionKind::Unknown,
+                };
+                let end = raw.base_address.saturating_add(raw.region_size);
+                let perms = Some(protection_letters(raw.protection).to_string());
+                labels.push(Label {
+                    start: raw.base_address,
+                    end,
+                    kind,
+                    name: None,
+                    perms,
+                });
+            }
+        }
+        Err(minidump::Error::StreamNotFound) => {}
+        Err(e) => warnings.push(format!(
+            "MemoryInfoListStream unreadable ({e}); protections unknown"
+        )),
+    }
+}
+
+/// Windows PAGE_* protection as `rwx` letters.
+fn protection_letters(protect: u32) -> &'static str {
+    match protect & 0xff {
+        0x02 => "r--",
+        0x04 | 0x08 => "rw-",
+        0x10 => "--x",
+        0x20 => "r-x",
+        0x40 | 0x80 => "rwx",
+        _ => "---",
+    }
+}
+
+/// Name a memory range by the labels covering its first byte: a thread stack
+/// wins over a module, a module over the memory-info type; protection comes
+/// from memory info. Each stream's labels are sorted once, so each lookup is a
+/// binary search whatever number of descriptors a hostile dump carries.
+fn label_regions(regions: &mut [Region], labels: Vec<Label>) {
+    let mut stacks = Vec::new();
+    let mut modules = Vec::new();
+    let mut infos = Vec::new();
+    for label in labels {
+        match (label.kind, &label.perms) {
+            (_, Some(_)) => infos.push(label),
+            (RegionKind::Stack, None) => stacks.push(label),
+            _ => modules.push(label),
+        }
+    }
+    for list in [&mut stacks, &mut modules, &mut infos] {
+        list.sort_by_key(|l| l.start);
+    }
+    for region in regions {
+        let Some(addr) = region.vaddr else { continue };
+        let info = covering(&infos, addr);
+        let label = covering(&stacks, addr)
+            .or_else(|| covering(&modules, addr))
+            .or(info);
+        if let Some(label) = label {
+            region.kind = label.kind;
+            region.name = label.name.clone();
+        }
+        region.perms = info.and_then(|l| l.perms.clone());
+    }
+}
+
+/// The label of a sorted, non-overlapping list that covers `addr`.
+fn covering(list: &[Label], addr: u64) -> Option<&Label> {
+    let i = list.partition_point(|l| l.start <= addr).checked_sub(1)?;
+    list.get(i).filter(|l| addr < l.end)
+}

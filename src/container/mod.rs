@@ -1,0 +1,340 @@
+//! Containers: recognise what a file is (by magic bytes, never by its name) and
+//! describe it as a [`MemoryMap`], the list of [`Region`]s every finding is
+//! attributed to.
+//!
+//! Every container parser is a fallback chain: typed parse, then our own
+//! tolerant walk, then a raw scan. A broken container never loses the file: the
+//! worst outcome is a raw scan plus a warning.
+
+pub mod elf_core;
+pub mod minidump;
+
+use serde::Serialize;
+
+/// What kind of file a [`MemoryMap`] came from; it decides how addresses are known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerKind {
+    /// Windows-format minidump (`MDMP`), written on Windows, Linux or macOS.
+    Minidump,
+    /// ELF core file (`ET_CORE`), as written by the Linux kernel or gdb's `gcore`.
+    ElfCore,
+    /// Anything else: scanned as plain bytes, without addresses.
+    Raw,
+}
+
+impl ContainerKind {
+    /// The name used in every report.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContainerKind::Minidump => "minidump",
+            ContainerKind::ElfCore => "elf-core",
+            ContainerKind::Raw => "raw",
+        }
+    }
+}
+
+/// Where in the process a region sat, so responders can tell a live heap copy
+/// from a test key compiled into a library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegionKind {
+    /// A thread's stack.
+    Stack,
+    /// Heap: private read-write memory the program allocated.
+    Heap,
+    /// An executable or library image.
+    Module,
+    /// A mapping of some other file.
+    MappedFile,
+    /// Anonymous memory of unknown use.
+    Anonymous,
+    /// Bytes of the dump file outside any memory region: headers, notes, streams.
+    Metadata,
+    /// Nothing is known about these bytes (raw files).
+    Unknown,
+}
+
+impl RegionKind {
+    /// The name used in every report.
+    pub fn name(self) -> &'static str {
+        match self {
+            RegionKind::Stack => "stack",
+            RegionKind::Heap => "heap",
+            RegionKind::Module => "module",
+            RegionKind::MappedFile => "mapped-file",
+            RegionKind::Anonymous => "anonymous",
+            RegionKind::Metadata => "metadata",
+            RegionKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One contiguous run of file bytes and what the container says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// Offset of the first byte in the file.
+    pub file_offset: u64,
+    /// Number of bytes present in the file.
+    pub len: u64,
+    /// Virtual address of the first byte in the dumped process, when known.
+    pub vaddr: Option<u64>,
+    /// What the memory was used for.
+    pub kind: RegionKind,
+    /// Module or mapped-file name, or the stream or note a metadata region holds.
+    pub name: Option<String>,
+    /// Protection as `rwx` letters, when the container records it.
+    pub perms: Option<String>,
+}
+
+impl Region {
+    /// One past the last file offset of this region (saturating, so hostile sizes cannot wrap).
+    pub fn file_end(&self) -> u64 {
+        self.file_offset.saturating_add(self.len)
+    }
+}
+
+/// The result of parsing a container: its regions plus what went wrong on the way.
+#[derive(Debug, Clone)]
+pub struct MemoryMap {
+    /// Which parser produced this map (a container that failed to parse becomes `Raw`).
+    pub container: ContainerKind,
+    /// Regions sorted by file offset, not overlapping, covering every byte of the file.
+    pub regions: Vec<Region>,
+    /// Problems the parser recovered from; each one is reported with the input.
+    pub warnings: Vec<String>,
+    /// The dumped process, when the container names it.
+    pub process: Option<ProcessInfo>,
+}
+
+/// Which process a dump came from, so responders can tell dumps apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ProcessInfo {
+    /// Process id at dump time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Executable or command name as the dump records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl ProcessInfo {
+    /// `None` when the container told us nothing.
+    pub fn new(pid: Option<u32>, name: Option<String>) -> Option<ProcessInfo> {
+        (pid.is_some() || name.is_some()).then_some(ProcessInfo { pid, name })
+    }
+}
+
+impl MemoryMap {
+    /// The map of a file scanned as plain bytes.
+    pub fn raw(file_len: u64, container: ContainerKind, warnings: Vec<String>) -> MemoryMap {
+        let regions = if file_len == 0 {
+            Vec::new()
+        } else {
+            vec![Region {
+                file_offset: 0,
+                len: file_len,
+                vaddr: None,
+                kind: RegionKind::Unknown,
+                name: None,
+                perms: None,
+            }]
+        };
+        MemoryMap {
+            container,
+            regions,
+            warnings,
+            process: None,
+        }
+    }
+
+    /// The region holding a file offset.
+    pub fn region_at(&self, offset: u64) -> Option<&Region> {
+        let idx = self.regions.partition_point(|r| r.file_end() <= offset);
+        self.regions.get(idx).filter(|r| r.file_offset <= offset)
+    }
+
+    /// Virtual address of a file offset, when its region has one.
+    pub fn address_of(&self, offset: u64) -> Option<u64> {
+        let region = self.region_at(offset)?;
+        region.vaddr?.checked_add(offset - region.file_offset)
+    }
+
+    /// Count of regions that hold process memory (not container metadata).
+    pub fn memory_region_count(&self) -> usize {
+        self.regions
+            .iter()
+            .filter(|r| r.kind != RegionKind::Metadata)
+            .count()
+    }
+}
+
+/// Recognise a container by its first bytes.
+pub fn sniff(bytes: &[u8]) -> ContainerKind {
+    if bytes.starts_with(b"MDMP") || bytes.starts_with(b"PMDM") {
+        ContainerKind::Minidump
+    } else if is_elf_core(bytes) {
+        ContainerKind::ElfCore
+    } else {
+        ContainerKind::Raw
+    }
+}
+
+fn is_elf_core(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"\x7fELF") {
+        return false;
+    }
+    // e_type sits at offset 16 in both classes, in the file's byte order (EI_DATA).
+    match (bytes.get(5), bytes.get(16..18)) {
+        (Some(1), Some(t)) => u16::from_le_bytes([t[0], t[1]]) == 4,
+        (Some(2), Some(t)) => u16::from_be_bytes([t[0], t[1]]) == 4,
+        _ => false,
+    }
+}
+
+/// Parse `bytes` as whatever container it is and return its memory map.
+///
+/// Never fails: a container that cannot be parsed at all becomes one raw
+/// region, with a warning saying why.
+pub fn map_container(bytes: &[u8]) -> MemoryMap {
+    let len = bytes.len() as u64;
+    let map = match sniff(bytes) {
+        ContainerKind::Minidump => minidump::map(bytes),
+        ContainerKind::ElfCore => elf_core::map(bytes),
+        ContainerKind::Raw => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
+    };
+    normalize(map, len)
+}
+
+/// Make a parser's regions safe to scan: clip them to the file, drop empty
+/// ones, resolve overlaps (the first region by file offset keeps the bytes),
+/// and fill every gap with a metadata region so that each byte of the file is
+/// scanned exactly once. Total region bytes can therefore never exceed the
+/// file size, whatever a hostile descriptor list claims.
+pub fn normalize(mut map: MemoryMap, file_len: u64) -> MemoryMap {
+    let mut regions: Vec<Region> = std::mem::take(&mut map.regions)
+        .into_iter()
+        .filter_map(|mut r| {
+            if r.file_offset >= file_len {
+                return None;
+            }
+            r.len = r.len.min(file_len - r.file_offset);
+            (r.len > 0).then_some(r)
+        })
+        .collect();
+    regions.sort_by_key(|r| (r.file_offset, std::cmp::Reverse(r.len)));
+
+    let mut out: Vec<Region> = Vec::with_capacity(regions.len().saturating_mul(2).min(1 << 20));
+    let mut cursor = 0u64;
+    for mut r in regions {
+        if r.file_end() <= cursor {
+            continue;
+        }
+        if r.file_offset < cursor {
+            let skip = cursor - r.file_offset;
+            r.file_offset = cursor;
+            r.len -= skip;
+            r.vaddr = r.vaddr.and_then(|v| v.checked_add(skip));
+        }
+        if r.file_offset > cursor {
+            out.push(metadata_region(cursor, r.file_offset - cursor));
+        }
+        cursor = r.file_end();
+        out.push(r);
+    }
+    if cursor < file_len {
+        out.push(metadata_region(cursor, file_len - cursor));
+    }
+    map.regions = out;
+    map
+}
+
+fn metadata_region(file_offset: u64, len: u64) -> Region {
+    Region {
+        file_offset,
+        len,
+        vaddr: None,
+        kind: RegionKind::Metadata,
+        name: None,
+        perms: None,
+    }
+}
+
+/// Read a little-endian `u32` at `off`, if the bytes are there.
+pub(crate) fn le_u32(bytes: &[u8], off: usize) -> Option<u32> {
+    let b = bytes.get(off..off.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Read a little-endian `u64` at `off`, if the bytes are there.
+pub(crate) fn le_u64(bytes: &[u8], off: usize) -> Option<u64> {
+    let b = bytes.get(off..off.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Some(u64::from_le_bytes(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(off: u64, len: u64, vaddr: u64) -> Region {
+        Region {
+            file_offset: off,
+            len,
+            vaddr: Some(vaddr),
+            kind: RegionKind::Heap,
+            name: None,
+            perms: None,
+        }
+    }
+
+    #[test]
+    fn normalize_fills_gaps_clips_and_resolves_overlaps() {
+        let map = MemoryMap {
+            container: ContainerKind::Minidump,
+            regions: vec![
+                region(100, 50, 0x1000),
+                region(120, 100, 0x5000),
+                region(900, 500, 0x9000),
+            ],
+            warnings: vec![],
+            process: None,
+        };
+        let map = normalize(map, 1000);
+        let spans: Vec<_> = map
+            .regions
+            .iter()
+            .map(|r| (r.file_offset, r.len, r.kind))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                (0, 100, RegionKind::Metadata),
+                (100, 50, RegionKind::Heap),
+                (150, 70, RegionKind::Heap),
+                (220, 680, RegionKind::Metadata),
+                (900, 100, RegionKind::Heap),
+            ]
+        );
+        // the clipped region's address moved with its start
+        assert_eq!(map.regions[2].vaddr, Some(0x5000 + 30));
+        assert_eq!(map.address_of(160), Some(0x5000 + 40));
+        assert_eq!(map.address_of(50), None);
+        assert_eq!(map.region_at(999).map(|r| r.file_offset), Some(900));
+        assert!(map.region_at(1000).is_none());
+    }
+
+    #[test]
+    fn sniff_by_magic_only() {
+        assert_eq!(sniff(b"MDMP\x93\xa7\0\0"), ContainerKind::Minidump);
+        let mut elf = vec![0u8; 64];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[5] = 1;
+        elf[16] = 4;
+        assert_eq!(sniff(&elf), ContainerKind::ElfCore);
+        elf[16] = 2; // an executable, not a core
+        assert_eq!(sniff(&elf), ContainerKind::Raw);
+        assert_eq!(sniff(b""), ContainerKind::Raw);
+    }
+}

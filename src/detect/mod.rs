@@ -1,0 +1,168 @@
+//! Detectors: the second stage after the prefilter. Each one declares the
+//! literal anchors it wants candidates for, then confirms a candidate by
+//! decoding, parsing and validating the bytes around it, in a bounded window.
+//! A rejected candidate costs a few comparisons and never an error.
+
+pub mod pem;
+
+use crate::finding::Severity;
+use crate::keys::KeyInfo;
+use serde::{Deserialize, Serialize};
+
+/// How the bytes of a finding are encoded in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// One byte a character (ASCII or UTF-8 text).
+    Ascii,
+    /// Two bytes a character, low byte first: how Windows keeps strings.
+    Utf16le,
+    /// Binary structures (DER, key blobs).
+    Binary,
+}
+
+impl Encoding {
+    /// The name used in every report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Ascii => "ascii",
+            Encoding::Utf16le => "utf16le",
+            Encoding::Binary => "binary",
+        }
+    }
+}
+
+/// What a detector found, in the coordinates of the unit it was given.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// Offset of the first byte within the scanned unit.
+    pub start: usize,
+    /// Bytes it spans in the unit.
+    pub len: usize,
+    pub encoding: Encoding,
+    pub rule_id: &'static str,
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub key: Option<KeyInfo>,
+    pub fingerprint: Option<String>,
+    /// Redacted text, safe to print.
+    pub preview: String,
+    /// The secret as found (transcoded to ASCII for text), printed only on request.
+    pub secret: String,
+}
+
+/// A prefilter hit handed to a detector.
+pub struct Candidate<'a> {
+    /// The whole contiguous run of memory the hit lies in; detectors may read
+    /// anywhere in it, so nothing is cut at chunk seams.
+    pub unit: &'a [u8],
+    /// Offset of the anchor's first byte in `unit`.
+    pub pos: usize,
+    /// Which anchor matched.
+    pub anchor: usize,
+    pub encoding: Encoding,
+}
+
+/// A second-stage detector.
+pub trait Detector: Send + Sync {
+    /// Literal byte strings, in ASCII, that every secret this detector reports
+    /// contains. Text detectors get their UTF-16LE form searched as well.
+    fn anchors(&self) -> &[&'static [u8]];
+
+    /// Whether the anchors are text (searched as ASCII and as UTF-16LE) or binary.
+    fn is_text(&self) -> bool;
+
+    /// Most characters before and after an anchor this detector reads; the
+    /// streaming reader keeps this much context around each chunk.
+    fn window(&self) -> (usize, usize);
+
+    /// Confirm a candidate, pushing what it really is onto `out`.
+    fn confirm(&self, candidate: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>);
+}
+
+/// The detectors keysweep runs by default.
+pub fn default_detectors() -> Vec<Box<dyn Detector>> {
+    vec![Box::new(pem::PemDetector)]
+}
+
+/// A window of text around an anchor, narrowed to one byte a character.
+pub struct TextWindow<'a> {
+    /// The characters, ASCII.
+    pub text: &'a [u8],
+    /// Index of the anchor in `text`.
+    pub anchor: usize,
+    /// Offset in the unit of `text[0]`.
+    base: usize,
+    /// Bytes a character in the unit: 1 or 2.
+    stride: usize,
+    /// True when the window stops at the end of the unit (not at a window limit
+    /// or a non-text character), so a cut-off there is a region end.
+    pub reaches_unit_end: bool,
+}
+
+impl TextWindow<'_> {
+    /// Unit offset of character `i`.
+    pub fn unit_offset(&self, i: usize) -> usize {
+        self.base + i * self.stride
+    }
+
+    /// Bytes in the unit that `chars` characters span.
+    pub fn unit_len(&self, chars: usize) -> usize {
+        chars * self.stride
+    }
+}
+
+/// Up to `before` characters before and `after` characters from the anchor.
+/// UTF-16LE text is transcoded into `scratch`, stopping at the first code unit
+/// that is not ASCII.
+pub fn text_window<'a>(
+    c: &Candidate<'a>,
+    before: usize,
+    after: usize,
+    scratch: &'a mut Vec<u8>,
+) -> TextWindow<'a> {
+    let unit = c.unit;
+    match c.encoding {
+        Encoding::Utf16le => {
+            let is_wide_ascii =
+                |p: usize| matches!(unit.get(p..p + 2), Some([lo, 0]) if (1..0x80).contains(lo));
+            let mut start = c.pos;
+            let mut n_before = 0;
+            while n_before < before && start >= 2 && is_wide_ascii(start - 2) {
+                start -= 2;
+                n_before += 1;
+            }
+            let mut end = c.pos;
+            let mut n_after = 0;
+            while n_after < after && is_wide_ascii(end) {
+                end += 2;
+                n_after += 1;
+            }
+            scratch.clear();
+            scratch.extend(unit[start..end].iter().step_by(2));
+            TextWindow {
+                text: scratch.as_slice(),
+                anchor: n_before,
+                base: start,
+                stride: 2,
+                reaches_unit_end: end + 1 >= unit.len(),
+            }
+        }
+        Encoding::Ascii | Encoding::Binary => {
+            let start = c.pos.saturating_sub(before);
+            let end = c.pos.saturating_add(after).min(unit.len());
+            TextWindow {
+                text: &unit[start..end],
+                anchor: c.pos - start,
+                base: start,
+                stride: 1,
+                reaches_unit_end: end == unit.len(),
+            }
+        }
+    }
+}
+
+/// The UTF-16LE form of an ASCII string.
+pub fn utf16le(ascii: &[u8]) -> Vec<u8> {
+    ascii.iter().flat_map(|&b| [b, 0]).collect()
+}

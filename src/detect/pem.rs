@@ -1,0 +1,452 @@
+//! PEM private keys in text, ASCII or UTF-16LE: every `... PRIVATE KEY` label
+//! (PKCS#1, SEC1, DSA, PKCS#8, encrypted PKCS#8, legacy encrypted PEM,
+//! OpenSSH) and `PGP PRIVATE KEY BLOCK` armour.
+//!
+//! The anchor is the label's tail, `PRIVATE KEY`; a candidate becomes a
+//! finding only when a `-----BEGIN` line precedes it and a decodable body
+//! follows it. A bare header (crypto libraries keep those as constants) is not
+//! a finding. The body is collected tolerantly: CRLF or LF, no line breaks,
+//! line breaks escaped as `\n` inside JSON or source strings, and a block cut
+//! off by the end of a region is reported as truncated when enough of it is
+//! left to matter.
+
+use super::{Candidate, Detection, Detector, text_window};
+use crate::finding::severity_for;
+use crate::formats::{openssh, pgp};
+use crate::keys::{self, ParsedKey, Validation};
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// Longest label prefix before `PRIVATE KEY` (`ENCRYPTED `, `OPENSSH `, ...), plus `-----BEGIN `.
+const LOOKBEHIND: usize = 48;
+/// Most body characters read: an 16384-bit RSA key is 12.7 KB of base64; PGP
+/// blocks with several subkeys are larger.
+const MAX_BODY: usize = 64 * 1024;
+/// A complete block must decode to at least this many bytes to be a key.
+const MIN_BODY_BYTES: usize = 16;
+/// A cut-off block is reported only when this much of it survived.
+const MIN_TRUNCATED_BYTES: usize = 64;
+
+const BEGIN: &[u8] = b"-----BEGIN ";
+const END: &[u8] = b"-----END ";
+const DASHES: &[u8] = b"-----";
+
+/// The PEM private-key detector.
+pub struct PemDetector;
+
+impl Detector for PemDetector {
+    fn anchors(&self) -> &[&'static [u8]] {
+        &[b"PRIVATE KEY"]
+    }
+
+    fn is_text(&self) -> bool {
+        true
+    }
+
+    fn window(&self) -> (usize, usize) {
+        (LOOKBEHIND, MAX_BODY + 1024)
+    }
+
+    fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+        let (before, after) = self.window();
+        let w = text_window(c, before, after, scratch);
+        let Some(block) = find_block(w.text, w.anchor) else {
+            return;
+        };
+        if let Some(d) = analyze(
+            &block,
+            w.reaches_unit_end && !block.complete && block.hit_text_end,
+        ) {
+            let start = w.unit_offset(block.begin);
+            out.push(Detection {
+                start,
+                len: w.unit_len(block.end - block.begin),
+                encoding: c.encoding,
+                secret: String::from_utf8_lossy(&w.text[block.begin..block.end]).into_owned(),
+                ..d
+            });
+        }
+    }
+}
+
+/// A PEM block located in narrow text.
+struct Block<'t> {
+    begin: usize,
+    end: usize,
+    label: &'t [u8],
+    /// Base64 characters of the body, line breaks and armour checksum removed.
+    body: Vec<u8>,
+    /// An `-----END <label>-----` line closes the body.
+    complete: bool,
+    /// The body ran into the end of the available text (rather than into other bytes).
+    hit_text_end: bool,
+    /// RFC 1421 headers: `Proc-Type: 4,ENCRYPTED` and the DEK-Info cipher.
+    legacy_encrypted: Option<String>,
+}
+
+fn is_label_char(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' '
+}
+
+fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'='
+}
+
+/// Length of a line break at `i`: CR, LF, or an escaped `\n` / `\r`.
+fn line_break(t: &[u8], i: usize) -> usize {
+    match (t.get(i), t.get(i + 1)) {
+        (Some(b'\r' | b'\n'), _) => 1,
+        (Some(b'\\'), Some(b'n' | b'r')) => 2,
+        _ => 0,
+    }
+}
+
+/// Locate the block whose BEGIN line holds the anchor at `anchor`.
+fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
+    let head = &t[..anchor];
+    let begin = memchr::memmem::rfind(head, BEGIN)?;
+    let label_start = begin + BEGIN.len();
+    if !head[label_start..].iter().all(|&b| is_label_char(b)) {
+        return None;
+    }
+    let mut label_end = anchor + b"PRIVATE KEY".len();
+    if t[label_end..].starts_with(b" BLOCK") {
+        label_end += b" BLOCK".len();
+    }
+    if !t[label_end..].starts_with(DASHES) {
+        return None;
+    }
+    let label = &t[label_start..label_end];
+    let pgp = label.ends_with(b"BLOCK");
+    let mut i = label_end + DASHES.len();
+
+    // RFC 1421 / armour headers: `Name: value` lines before the body
+    let mut legacy_encrypted = None;
+    let mut proc_encrypted = false;
+    loop {
+        i = skip_space(t, i);
+        let line_end = (i..t.len())
+            .find(|&k| line_break(t, k) > 0)
+            .unwrap_or(t.len());
+        let line = &t[i..line_end];
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            break;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-') {
+            break;
+        }
+        if name.eq_ignore_ascii_case(b"Proc-Type") && contains(line, b"ENCRYPTED") {
+            proc_encrypted = true;
+        }
+        if name.eq_ignore_ascii_case(b"DEK-Info") {
+            let value = String::from_utf8_lossy(&line[colon + 1..]);
+            let cipher = value.trim().split(',').next().unwrap_or("").to_string();
+            legacy_encrypted = Some(cipher);
+        }
+        i = line_end;
+    }
+    if proc_encrypted && legacy_encrypted.is_none() {
+        legacy_encrypted = Some("unknown cipher".to_string());
+    }
+
+    let mut body = Vec::new();
+    let mut line_start = true;
+    while i < t.len() && body.len() < MAX_BODY {
+        let c = t[i];
+        let brk = line_break(t, i);
+        if brk > 0 {
+            line_start = true;
+            i += brk;
+        } else if c == b' ' || c == b'\t' {
+            i += 1;
+        } else if c == b'=' && pgp && line_start && body.len() % 4 == 0 {
+            // armour checksum line `=XXXX`
+            while i < t.len() && line_break(t, i) == 0 && t[i] != b'-' {
+                i += 1;
+            }
+        } else if is_b64(c) {
+            body.push(c);
+            line_start = false;
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let hit_text_end = i >= t.len();
+    let rest = &t[i..];
+    let complete = rest.starts_with(END)
+        && rest[END.len()..].starts_with(label)
+        && rest[END.len() + label.len()..].starts_with(DASHES);
+    let end = if complete {
+        i + END.len() + label.len() + DASHES.len()
+    } else {
+        i
+    };
+    Some(Block {
+        begin,
+        end,
+        label,
+        body,
+        complete,
+        hit_text_end,
+        legacy_encrypted,
+    })
+}
+
+fn skip_space(t: &[u8], mut i: usize) -> usize {
+    loop {
+        let brk = line_break(t, i);
+        if brk > 0 {
+            i += brk;
+        } else if matches!(t.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        } else {
+            return i;
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+fn base64_engine() -> GeneralPurpose {
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+}
+
+/// Rule id, finding kind and algorithm name a label stands for.
+fn label_rule(label: &[u8]) -> (&'static str, &'static str, &'static str) {
+    match label {
+        b"RSA PRIVATE KEY" => ("pem-rsa-private-key", "rsa-private-key", "rsa"),
+        b"EC PRIVATE KEY" => ("pem-ec-private-key", "ec-private-key", "ec"),
+        b"DSA PRIVATE KEY" => ("pem-dsa-private-key", "dsa-private-key", "dsa"),
+        b"PRIVATE KEY" => ("pem-pkcs8-private-key", "private-key", "unknown"),
+        b"ENCRYPTED PRIVATE KEY" => (
+            "pem-encrypted-private-key",
+            "encrypted-private-key",
+            "pkcs8-encrypted",
+        ),
+        b"OPENSSH PRIVATE KEY" => ("pem-openssh-private-key", "private-key", "openssh"),
+        b"PGP PRIVATE KEY BLOCK" => ("pem-pgp-private-key-block", "pgp-private-key", "pgp"),
+        _ => ("pem-other-private-key", "private-key", "unknown"),
+    }
+}
+
+/// Decode, parse and validate a located block; `None` when it is not worth reporting.
+fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
+    let (rule_id, label_kind, label_alg) = label_rule(block.label);
+    let body: &[u8] = if block.complete {
+        &block.body
+    } else {
+        &block.body[..block.body.len() / 4 * 4]
+    };
+    let der = base64_engine().decode(strip_inner_padding(body)).ok()?;
+    let minimum = if block.complete {
+        MIN_BODY_BYTES
+    } else {
+        MIN_TRUNCATED_BYTES
+    };
+    if der.len() < minimum {
+        return None;
+    }
+
+    let mut key = if !block.complete {
+        let why = if cut_by_region_end {
+            "block cut off by the end of its memory region"
+        } else {
+            "block ends without its END line"
+        };
+        let mut key = partial_key(block.label, &der).unwrap_or_else(|| {
+            ParsedKey::new(
+                label_kind,
+                label_alg,
+                Validation::Unverified(String::new()),
+                None,
+            )
+        });
+        key.set_validation(Validation::Unverified(format!(
+            "{why} after {} decoded bytes",
+            der.len()
+        )));
+        key.info.truncated = true;
+        key
+    } else if let Some(cipher) = &block.legacy_encrypted {
+        ParsedKey::encrypted(label_alg, format!("legacy PEM encryption ({cipher})"))
+    } else {
+        let parsed = match block.label {
+            b"RSA PRIVATE KEY" => keys::parse_pkcs1(&der),
+            b"EC PRIVATE KEY" => keys::parse_sec1(&der, None),
+            b"DSA PRIVATE KEY" => keys::parse_dsa_openssl(&der),
+            b"ENCRYPTED PRIVATE KEY" => keys::parse_encrypted_pkcs8(&der),
+            b"OPENSSH PRIVATE KEY" => openssh::parse(&der),
+            b"PGP PRIVATE KEY BLOCK" => pgp::parse(&der),
+            _ => keys::parse_pkcs8(&der),
+        };
+        parsed.unwrap_or_else(|why| {
+            ParsedKey::new(
+                label_kind,
+                label_alg,
+                Validation::Failed(format!("body does not parse: {why}")),
+                None,
+            )
+        })
+    };
+    if key.info.algorithm == "unknown" {
+        key.info.algorithm = label_alg.to_string();
+    }
+    let preview = format!(
+        "-----BEGIN {}-----{}…({} bytes{})",
+        String::from_utf8_lossy(block.label),
+        String::from_utf8_lossy(&block.body[..block.body.len().min(4)]),
+        block.end - block.begin,
+        if block.complete { "" } else { ", truncated" }
+    );
+    Some(Detection {
+        start: 0,
+        len: 0,
+        encoding: super::Encoding::Ascii,
+        rule_id,
+        kind: key.kind,
+        severity: severity_for(&key),
+        fingerprint: key.fingerprint(),
+        key: Some(key.info),
+        preview,
+        secret: String::new(),
+    })
+}
+
+/// Padding only belongs at the end; a cut-off body may carry some mid-way
+/// only when it is garbage, so drop anything after the first `=` group.
+fn strip_inner_padding(body: &[u8]) -> &[u8] {
+    match body.iter().position(|&b| b == b'=') {
+        Some(p) => {
+            let end = (p..body.len())
+                .find(|&k| body[k] != b'=')
+                .unwrap_or(body.len());
+            &body[..end]
+        }
+        None => body,
+    }
+}
+
+/// What a cut-off body still tells: an RSA key whose modulus and exponent
+/// survived keeps its identity.
+fn partial_key(label: &[u8], der: &[u8]) -> Option<ParsedKey> {
+    let (n, e) = match label {
+        b"RSA PRIVATE KEY" => rsa_public_prefix(der, false)?,
+        b"PRIVATE KEY" => rsa_public_prefix(der, true)?,
+        _ => return None,
+    };
+    let mut key = ParsedKey::new(
+        "rsa-private-key",
+        "rsa",
+        Validation::Unverified(String::new()),
+        keys::rsa_spki(n, e),
+    );
+    key.info.bits = u32::try_from(num_bigint::BigUint::from_bytes_be(n).bits()).ok();
+    Some(key)
+}
+
+/// `n` and `e` from the start of a (possibly cut-off) PKCS#1 key, or a PKCS#8
+/// wrapper around one.
+fn rsa_public_prefix(der: &[u8], pkcs8: bool) -> Option<(&[u8], &[u8])> {
+    let mut r = DerPrefix { buf: der };
+    r.header(0x30)?;
+    r.integer()?; // version
+    if pkcs8 {
+        let alg = r.element(0x30)?;
+        if !contains(alg, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]) {
+            return None;
+        }
+        r.header(0x04)?;
+        r.header(0x30)?;
+        r.integer()?;
+    }
+    let n = r.integer()?;
+    let e = r.integer()?;
+    let strip = |v: &'_ [u8]| -> usize { v.iter().take_while(|&&b| b == 0).count() };
+    Some((&n[strip(n)..], &e[strip(e)..]))
+}
+
+/// Just enough DER to walk the head of a structure whose tail may be missing.
+struct DerPrefix<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> DerPrefix<'a> {
+    /// Read a tag and length; returns the declared length.
+    fn header(&mut self, tag: u8) -> Option<usize> {
+        let (&t, rest) = self.buf.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let (&l0, mut rest) = rest.split_first()?;
+        let len = if l0 < 0x80 {
+            usize::from(l0)
+        } else {
+            let n = usize::from(l0 & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let v = rest[..n]
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            rest = &rest[n..];
+            v
+        };
+        self.buf = rest;
+        Some(len)
+    }
+
+    /// A whole element's content; fails if it is not all there.
+    fn element(&mut self, tag: u8) -> Option<&'a [u8]> {
+        let len = self.header(tag)?;
+        if len > self.buf.len() {
+            return None;
+        }
+        let (v, rest) = self.buf.split_at(len);
+        self.buf = rest;
+        Some(v)
+    }
+
+    fn integer(&mut self) -> Option<&'a [u8]> {
+        self.element(0x02)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_header_is_not_a_block_finding() {
+        let t = b"-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n";
+        let block = find_block(t, 16).unwrap();
+        assert!(block.complete);
+        assert!(analyze(&block, false).is_none());
+    }
+
+    #[test]
+    fn end_line_is_not_a_start() {
+        let t = b"xx-----END RSA PRIVATE KEY-----";
+        assert!(find_block(t, 15).is_none());
+    }
+
+    #[test]
+    fn label_constant_without_dashes_is_ignored() {
+        let t = b"ANY PRIVATE KEY\0ENCRYPTED PRIVATE KEY\0";
+        assert!(find_block(t, 4).is_none());
+    }
+
+    #[test]
+    fn escaped_newlines_and_pgp_checksum() {
+        let t = b"-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nlQVYBGc=\\n=abcd\\n-----END PGP PRIVATE KEY BLOCK-----";
+        let block = find_block(t, 15).unwrap();
+        assert!(block.complete);
+        assert_eq!(block.body, b"lQVYBGc=");
+    }
+}

@@ -1,0 +1,240 @@
+//! The scan engine: compiled once, shared by every worker. It splits each
+//! file's memory map into units (runs of regions contiguous in the file and in
+//! memory) and units into chunks, runs the prefilter over each chunk in
+//! parallel, and hands each candidate to its detector.
+//!
+//! A chunk only decides which candidates it owns (those whose anchor starts in
+//! it); detectors read the whole unit around a candidate, so a key straddling a
+//! chunk seam is seen whole and found exactly once. Files that cannot be
+//! mapped are read in bounded chunks that carry the detectors' window as
+//! overlap.
+
+pub mod prefilter;
+
+use crate::container::MemoryMap;
+use crate::detect::{Candidate, Detection, Detector};
+use prefilter::{Hit, Prefilter};
+use rayon::prelude::*;
+use std::io::Read;
+use std::ops::Range;
+
+/// Default bytes a chunk owns: large enough to amortise scheduling, small
+/// enough to spread one big region over all cores.
+pub const DEFAULT_CHUNK: usize = 16 << 20;
+
+/// A detection placed in the file.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub file_offset: u64,
+    pub detection: Detection,
+}
+
+/// Per-scan counters, summed over workers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ScanStats {
+    pub bytes: u64,
+    pub candidates: u64,
+}
+
+/// The immutable engine: detectors plus the prefilter built from their anchors.
+pub struct Engine {
+    detectors: Vec<Box<dyn Detector>>,
+    prefilter: Prefilter,
+    chunk: usize,
+}
+
+/// Per-worker buffers, reused across chunks.
+#[derive(Default)]
+struct Scratch {
+    hits: Vec<Hit>,
+    text: Vec<u8>,
+    found: Vec<Detection>,
+}
+
+impl Engine {
+    /// Compile the prefilter for `detectors`.
+    pub fn new(detectors: Vec<Box<dyn Detector>>) -> anyhow::Result<Engine> {
+        let prefilter = Prefilter::new(&detectors)?;
+        Ok(Engine {
+            detectors,
+            prefilter,
+            chunk: DEFAULT_CHUNK,
+        })
+    }
+
+    /// Use chunks of `bytes` (tests use tiny chunks to put seams everywhere).
+    pub fn with_chunk_size(mut self, bytes: usize) -> Engine {
+        self.chunk = bytes.max(1);
+        self
+    }
+
+    /// Bytes of context a detector may need around an anchor, in the widest encoding.
+    pub fn context(&self) -> (usize, usize) {
+        let before = self
+            .detectors
+            .iter()
+            .map(|d| d.window().0)
+            .max()
+            .unwrap_or(0);
+        let after = self
+            .detectors
+            .iter()
+            .map(|d| d.window().1)
+            .max()
+            .unwrap_or(0);
+        (before * 2, after * 2 + self.prefilter.longest_pattern())
+    }
+
+    /// Scan a mapped file whose regions are described by `map`, in parallel.
+    /// Results are sorted by file offset, one per (offset, rule).
+    pub fn scan_mapped(&self, bytes: &[u8], map: &MemoryMap) -> (Vec<Located>, ScanStats) {
+        let mut jobs: Vec<(Range<usize>, Range<usize>)> = Vec::new();
+        for unit in units(map, bytes.len()) {
+            let mut start = unit.start;
+            while start < unit.end {
+                let end = start.saturating_add(self.chunk).min(unit.end);
+                jobs.push((unit.clone(), start..end));
+                start = end;
+            }
+        }
+        let results: Vec<(Vec<Located>, ScanStats)> = jobs
+            .par_iter()
+            .map_init(Scratch::default, |scratch, (unit, owned)| {
+                let Some(unit_bytes) = bytes.get(unit.clone()) else {
+                    return (Vec::new(), ScanStats::default());
+                };
+                let owned = owned.start - unit.start..owned.end - unit.start;
+                let stats = self.scan_unit(unit_bytes, owned, scratch);
+                let located = scratch
+                    .found
+                    .drain(..)
+                    .map(|d| Located {
+                        file_offset: (unit.start + d.start) as u64,
+                        detection: d,
+                    })
+                    .collect();
+                (located, stats)
+            })
+            .collect();
+        let mut stats = ScanStats::default();
+        let mut found = Vec::new();
+        for (f, s) in results {
+            found.extend(f);
+            stats.bytes += s.bytes;
+            stats.candidates += s.candidates;
+        }
+        (dedup(found), stats)
+    }
+
+    /// Scan a stream of `len` bytes (a file that cannot be mapped), reading
+    /// bounded chunks with the detectors' context kept on both sides.
+    pub fn scan_reader(&self, reader: &mut dyn Read) -> std::io::Result<(Vec<Located>, ScanStats)> {
+        let (before, after) = self.context();
+        let mut scratch = Scratch::default();
+        let mut stats = ScanStats::default();
+        let mut found = Vec::new();
+        let mut buf: Vec<u8> = Vec::new();
+        // file offset of buf[0], and how many leading bytes of buf are context already scanned
+        let mut base = 0u64;
+        let mut kept = 0usize;
+        let mut eof = false;
+        while !eof || buf.len() > kept {
+            let want = kept + self.chunk + after;
+            while buf.len() < want && !eof {
+                let old = buf.len();
+                buf.resize(want, 0);
+                let n = reader.read(&mut buf[old..])?;
+                buf.truncate(old + n);
+                eof = n == 0;
+            }
+            let owned_end = if eof {
+                buf.len()
+            } else {
+                (kept + self.chunk).min(buf.len())
+            };
+            if owned_end <= kept {
+                break;
+            }
+            let s = self.scan_unit(&buf, kept..owned_end, &mut scratch);
+            stats.bytes += s.bytes;
+            stats.candidates += s.candidates;
+            for d in scratch.found.drain(..) {
+                found.push(Located {
+                    file_offset: base + d.start as u64,
+                    detection: d,
+                });
+            }
+            // keep `before` bytes of context ahead of the next owned range
+            let drop = owned_end.saturating_sub(before);
+            buf.drain(..drop);
+            base += drop as u64;
+            kept = owned_end - drop;
+        }
+        Ok((dedup(found), stats))
+    }
+
+    /// Prefilter `owned` (a range of `unit`) and confirm each candidate against the whole unit.
+    fn scan_unit(&self, unit: &[u8], owned: Range<usize>, scratch: &mut Scratch) -> ScanStats {
+        scratch.hits.clear();
+        let bytes = (owned.end - owned.start) as u64;
+        self.prefilter.hits(unit, owned, &mut scratch.hits);
+        for hit in &scratch.hits {
+            let Some(detector) = self.detectors.get(hit.owner.detector) else {
+                continue;
+            };
+            let candidate = Candidate {
+                unit,
+                pos: hit.pos,
+                anchor: hit.owner.anchor,
+                encoding: hit.owner.encoding,
+            };
+            detector.confirm(&candidate, &mut scratch.text, &mut scratch.found);
+        }
+        ScanStats {
+            bytes,
+            candidates: scratch.hits.len() as u64,
+        }
+    }
+}
+
+/// One finding per (offset, rule), in file order.
+fn dedup(mut found: Vec<Located>) -> Vec<Located> {
+    found.sort_by(|a, b| {
+        (a.file_offset, a.detection.rule_id).cmp(&(b.file_offset, b.detection.rule_id))
+    });
+    found.dedup_by(|a, b| {
+        a.file_offset == b.file_offset && a.detection.rule_id == b.detection.rule_id
+    });
+    found
+}
+
+/// Runs of regions that are contiguous in the file and, where addresses are
+/// known, in memory: a secret may cross from one such region into the next,
+/// but never into unrelated memory.
+fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut prev: Option<(u64, Option<u64>)> = None; // (file end, memory end) of the previous region
+    for r in &map.regions {
+        let (Ok(start), Ok(end)) = (
+            usize::try_from(r.file_offset),
+            usize::try_from(r.file_end()),
+        ) else {
+            continue;
+        };
+        let end = end.min(file_len);
+        if start >= end {
+            continue;
+        }
+        let continues = match (prev, r.vaddr) {
+            (Some((fe, None)), None) => fe == r.file_offset,
+            (Some((fe, Some(me))), Some(v)) => fe == r.file_offset && me == v,
+            _ => false,
+        };
+        match out.last_mut() {
+            Some(last) if continues => last.end = end,
+            _ => out.push(start..end),
+        }
+        prev = Some((r.file_end(), r.vaddr.map(|v| v.saturating_add(r.len))));
+    }
+    out
+}

@@ -1,0 +1,144 @@
+//! Findings: what the reports carry for each secret, attributed to its file,
+//! offset and place in the dumped process. The fields are the JSON contract
+//! documented in `docs/json-contract.md`.
+
+use crate::container::{ContainerKind, MemoryMap, RegionKind};
+use crate::detect::{Detection, Encoding};
+use crate::keys::{KeyInfo, ParsedKey, Validation};
+use serde::{Deserialize, Serialize};
+
+/// How urgent a finding is. Ordered: `Critical` is the greatest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most urgent first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// Grade a key by how sure we are that it is usable: a validated plaintext key
+/// is critical; a plausible one we could not check, or one cut off, is high; a
+/// passphrase-protected one is medium; a structure whose maths fails is low.
+pub fn severity_for(key: &ParsedKey) -> Severity {
+    if key.info.encrypted {
+        return Severity::Medium;
+    }
+    match key.validation {
+        Validation::Valid => Severity::Critical,
+        Validation::Unverified(_) => Severity::High,
+        Validation::Failed(_) => Severity::Low,
+    }
+}
+
+/// Where in the process a finding sat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionInfo {
+    pub kind: RegionKind,
+    /// Module or mapped file, thread, or stream name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `rwx` letters, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perms: Option<String>,
+    /// Virtual address of the region's first byte, `0x` hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// File offset of the region's first byte.
+    pub file_offset: u64,
+}
+
+/// One secret at one place in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    pub rule_id: String,
+    pub kind: String,
+    pub severity: Severity,
+    /// The input path as given (or as found under a given directory).
+    pub path: String,
+    /// Byte offset in the file where the secret starts.
+    pub offset: u64,
+    /// Bytes it spans in the file.
+    pub length: u64,
+    pub encoding: Encoding,
+    pub container: ContainerKind,
+    /// Virtual address in the dumped process, `0x` hex, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    pub region: RegionInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyInfo>,
+    /// SHA-256 (lowercase hex) of the public key's SubjectPublicKeyInfo DER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// The `--known-keys` entry this key matches (a later feature; absent for now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_key: Option<String>,
+    /// Redacted description, safe to print and share.
+    pub preview: String,
+    /// The secret itself, only with `--show-secrets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// Hex form used for addresses in every report.
+pub fn hex_address(addr: u64) -> String {
+    format!("{addr:#x}")
+}
+
+impl Finding {
+    /// Attribute a detection at `file_offset` to its region in `map`.
+    pub fn new(
+        path: &str,
+        file_offset: u64,
+        d: Detection,
+        map: &MemoryMap,
+        show_secrets: bool,
+    ) -> Finding {
+        let region = map.region_at(file_offset);
+        Finding {
+            rule_id: d.rule_id.to_string(),
+            kind: d.kind.to_string(),
+            severity: d.severity,
+            path: path.to_string(),
+            offset: file_offset,
+            length: d.len as u64,
+            encoding: d.encoding,
+            container: map.container,
+            address: map.address_of(file_offset).map(hex_address),
+            region: RegionInfo {
+                kind: region.map_or(RegionKind::Unknown, |r| r.kind),
+                name: region.and_then(|r| r.name.clone()),
+                perms: region.and_then(|r| r.perms.clone()),
+                start: region.and_then(|r| r.vaddr).map(hex_address),
+                file_offset: region.map_or(0, |r| r.file_offset),
+            },
+            key: d.key,
+            fingerprint: d.fingerprint,
+            known_key: None,
+            preview: d.preview,
+            secret: show_secrets.then_some(d.secret),
+        }
+    }
+}

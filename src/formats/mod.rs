@@ -1,0 +1,5 @@
+//! Decoders for key containers that are not plain DER: each turns a decoded
+//! body into a [`crate::keys::ParsedKey`].
+
+pub mod openssh;
+pub mod pgp;

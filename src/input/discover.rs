@@ -1,0 +1,155 @@
+//! Path discovery: files as given, directories walked recursively in a stable
+//! (byte-wise sorted) order. Symbolic links met while walking are skipped
+//! unless asked for; with `--follow-symlinks`, directory loops are detected by
+//! device and inode. The walk keeps its own stack, so deep trees cannot
+//! overflow ours.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, BufRead};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// A path that is not scanned, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+    /// True when the path could not be read at all (an input error), false when
+    /// it was left out on purpose (a link not followed, a special file).
+    pub is_error: bool,
+}
+
+/// The outcome of discovery.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Regular files to scan, in a stable order.
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Read newline-separated paths from a file, or from standard input for `-`.
+/// Empty lines are ignored; a trailing CR is stripped.
+pub fn read_path_list(source: &Path) -> io::Result<Vec<PathBuf>> {
+    let reader: Box<dyn BufRead> = if source == Path::new("-") {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        Box::new(io::BufReader::new(fs::File::open(source)?))
+    };
+    let mut paths = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if !line.is_empty() {
+            paths.push(PathBuf::from(line));
+        }
+    }
+    Ok(paths)
+}
+
+/// Expand `roots` into files. Roots named explicitly are followed even when
+/// they are symbolic links (the user asked for them); links found inside
+/// directories are followed only with `follow_symlinks`.
+pub fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Discovered {
+    let mut out = Discovered::default();
+    let mut visited_dirs: HashSet<(u64, u64)> = HashSet::new();
+    for root in roots {
+        match fs::metadata(root) {
+            Ok(meta) if meta.is_dir() => walk(root, follow_symlinks, &mut visited_dirs, &mut out),
+            Ok(meta) if meta.is_file() => out.files.push(root.clone()),
+            Ok(_) => out.files.push(root.clone()), // a FIFO or device named explicitly: read it as a stream
+            Err(e) => out.skipped.push(Skipped {
+                path: root.clone(),
+                reason: e.to_string(),
+                is_error: true,
+            }),
+        }
+    }
+    out
+}
+
+fn walk(root: &Path, follow: bool, visited: &mut HashSet<(u64, u64)>, out: &mut Discovered) {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if let Ok(meta) = fs::metadata(&dir) {
+            if !visited.insert((meta.dev(), meta.ino())) {
+                out.skipped.push(Skipped {
+                    path: dir,
+                    reason: "directory already visited (symbolic link loop)".to_string(),
+                    is_error: false,
+                });
+                continue;
+            }
+        }
+        let entries = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                out.skipped.push(Skipped {
+                    path: dir,
+                    reason: e.to_string(),
+                    is_error: true,
+                });
+                continue;
+            }
+        };
+        let mut children: Vec<PathBuf> = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(e) => children.push(e.path()),
+                Err(e) => out.skipped.push(Skipped {
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                    is_error: true,
+                }),
+            }
+        }
+        children.sort();
+        let mut subdirs = Vec::new();
+        for path in children {
+            let Ok(lmeta) = fs::symlink_metadata(&path) else {
+                out.skipped.push(Skipped {
+                    path,
+                    reason: "vanished while listing".to_string(),
+                    is_error: true,
+                });
+                continue;
+            };
+            let meta = if lmeta.file_type().is_symlink() {
+                if !follow {
+                    out.skipped.push(Skipped {
+                        path,
+                        reason: "symbolic link not followed (use --follow-symlinks)".to_string(),
+                        is_error: false,
+                    });
+                    continue;
+                }
+                match fs::metadata(&path) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        out.skipped.push(Skipped {
+                            path,
+                            reason: format!("broken symbolic link: {e}"),
+                            is_error: false,
+                        });
+                        continue;
+                    }
+                }
+            } else {
+                lmeta
+            };
+            if meta.is_dir() {
+                subdirs.push(path);
+            } else if meta.is_file() {
+                out.files.push(path);
+            } else {
+                out.skipped.push(Skipped {
+                    path,
+                    reason: "not a regular file".to_string(),
+                    is_error: false,
+                });
+            }
+        }
+        // depth-first in sorted order: push in reverse so the smallest name is walked next
+        stack.extend(subdirs.into_iter().rev());
+    }
+}

@@ -1,0 +1,8 @@
+//! Inputs: turning the paths a user gave into the files to scan, and opening
+//! each one without reading a whole dump into memory.
+
+mod discover;
+mod source;
+
+pub use discover::{Discovered, Skipped, discover, read_path_list};
+pub use source::{FileSource, open};

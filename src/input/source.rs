@@ -1,0 +1,52 @@
+//! Opening a file for scanning: memory-mapped when possible, otherwise read as
+//! a stream in bounded chunks. Nothing here reads a whole dump into memory.
+
+use memmap2::Mmap;
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+/// How a file's bytes are reached.
+pub enum FileSource {
+    /// The whole file, mapped read-only.
+    Mapped(Mmap),
+    /// An empty file: nothing to map or scan.
+    Empty,
+    /// A file that cannot be mapped (a pipe, a device, some special
+    /// filesystems): scanned as raw bytes through bounded reads.
+    Stream(File),
+}
+
+/// Open `path` for scanning.
+pub fn open(path: &Path) -> io::Result<(FileSource, u64)> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() == 0 {
+        return Ok((FileSource::Empty, 0));
+    }
+    if !meta.is_file() {
+        return Ok((FileSource::Stream(file), meta.len()));
+    }
+    match map(&file) {
+        Ok(m) => {
+            let len = m.len() as u64;
+            Ok((FileSource::Mapped(m), len))
+        }
+        Err(_) => Ok((FileSource::Stream(file), meta.len())),
+    }
+}
+
+/// Map a file read-only.
+///
+/// # Safety
+/// The mapping is sound as long as nobody truncates the file while it is
+/// mapped; a dump being rewritten under the scanner is outside what a
+/// scanner can prevent, and the mapping is private and read-only, so our own
+/// code never writes through it.
+fn map(file: &File) -> io::Result<Mmap> {
+    // SAFETY: see the function's safety section: read-only, private mapping of a regular file.
+    let mmap = unsafe { Mmap::map(file)? };
+    #[cfg(unix)]
+    let _ = mmap.advise(memmap2::Advice::Sequential);
+    Ok(mmap)
+}

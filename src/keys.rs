@@ -1,0 +1,686 @@
+//! Parsed private keys: what they are, whether their maths holds, and which
+//! public key they belong to.
+//!
+//! Every detector that decodes key material ends here, so that the same key
+//! found as PEM, DER or inside an OpenSSH container gets the same identity: the
+//! SHA-256 of its public key's SubjectPublicKeyInfo DER, which is what
+//! `openssl pkey -pubout -outform DER | sha256sum` prints.
+
+use der::asn1::{AnyRef, BitString, ObjectIdentifier, UintRef};
+use der::{Decode, Encode, Reader as _, Tagged as _};
+use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::One;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+
+pub const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+pub const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub const OID_DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
+pub const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+pub const OID_X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+pub const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
+pub const OID_X448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.111");
+pub const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+pub const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+pub const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+pub const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
+
+/// Largest RSA modulus we do arithmetic on; bigger claims are hostile or exotic.
+const MAX_RSA_BITS: u64 = 16384;
+
+/// How far a key's claim to be real has been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Validation {
+    /// The maths holds: p*q == n and the exponents agree, or d*G == Q.
+    Valid,
+    /// Structure parsed but there is nothing we can check it against yet.
+    Unverified(String),
+    /// The structure parsed and the maths does not hold.
+    Failed(String),
+}
+
+/// What a finding says about the key: the `key` object of the JSON contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct KeyInfo {
+    /// `rsa`, `ec`, `dsa`, `ed25519`, `x25519`, `ed448`, `x448`, or what an encrypted container names.
+    pub algorithm: String,
+    /// Modulus or prime size, for RSA and DSA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+    /// Curve name for EC keys (`P-256`, `P-384`, `P-521`, `secp256k1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// True only when the key's maths was checked and holds.
+    pub validated: bool,
+    /// True when the key is protected by a passphrase (its body is ciphertext).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
+    /// True when the encoding was cut off before its end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// Why the key is not validated, or what protects it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A decoded key: its contract-level description plus its identity.
+#[derive(Debug, Clone)]
+pub struct ParsedKey {
+    /// The finding `kind` (`rsa-private-key`, `encrypted-private-key`, ...).
+    pub kind: &'static str,
+    pub info: KeyInfo,
+    pub validation: Validation,
+    /// SubjectPublicKeyInfo DER of the public half, when it is known.
+    pub spki: Option<Vec<u8>>,
+}
+
+impl ParsedKey {
+    /// A key description; `info.validated` and `info.note` follow from `validation`.
+    pub fn new(
+        kind: &'static str,
+        algorithm: &str,
+        validation: Validation,
+        spki: Option<Vec<u8>>,
+    ) -> ParsedKey {
+        let note = match &validation {
+            Validation::Valid => None,
+            Validation::Unverified(why) | Validation::Failed(why) => Some(why.clone()),
+        };
+        ParsedKey {
+            kind,
+            info: KeyInfo {
+                algorithm: algorithm.to_string(),
+                bits: None,
+                curve: None,
+                validated: validation == Validation::Valid,
+                encrypted: false,
+                truncated: false,
+                note,
+            },
+            validation,
+            spki,
+        }
+    }
+
+    /// Record a (new) validation outcome, keeping `info` in step.
+    pub fn set_validation(&mut self, validation: Validation) {
+        self.info.validated = validation == Validation::Valid;
+        self.info.note = match &validation {
+            Validation::Valid => None,
+            Validation::Unverified(why) | Validation::Failed(why) => {
+                Some(why.clone()).filter(|w| !w.is_empty())
+            }
+        };
+        self.validation = validation;
+    }
+
+    /// A key whose body is ciphertext: only its wrapping is known.
+    pub fn encrypted(algorithm: &str, note: String) -> ParsedKey {
+        let mut key = ParsedKey::new(
+            "encrypted-private-key",
+            algorithm,
+            Validation::Unverified(note),
+            None,
+        );
+        key.info.encrypted = true;
+        key
+    }
+
+    /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER.
+    pub fn fingerprint(&self) -> Option<String> {
+        self.spki.as_deref().map(sha256_hex)
+    }
+}
+
+/// Lowercase hex SHA-256, the one fingerprint format of the JSON contract.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of a byte string.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// SubjectPublicKeyInfo DER from an algorithm identifier and the public key bits.
+pub fn spki_der(algorithm: AlgorithmIdentifierOwned, public_key: &[u8]) -> Option<Vec<u8>> {
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm,
+        subject_public_key: BitString::from_bytes(public_key).ok()?,
+    };
+    spki.to_der().ok()
+}
+
+fn algorithm(oid: ObjectIdentifier, parameters: Option<der::Any>) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid, parameters }
+}
+
+fn big(u: &UintRef<'_>) -> BigUint {
+    BigUint::from_bytes_be(u.as_bytes())
+}
+
+/// RSA public key identity: SPKI with rsaEncryption and NULL parameters.
+pub fn rsa_spki(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
+    let public = pkcs1::RsaPublicKey {
+        modulus: UintRef::new(n).ok()?,
+        public_exponent: UintRef::new(e).ok()?,
+    };
+    let alg = algorithm(OID_RSA, Some(der::Any::from(AnyRef::NULL)));
+    spki_der(alg, &public.to_der().ok()?)
+}
+
+/// PKCS#1 `RSAPrivateKey`: check p*q == n and that d, dp, dq and qinv agree.
+pub fn parse_pkcs1(der: &[u8]) -> Result<ParsedKey, String> {
+    let key =
+        pkcs1::RsaPrivateKey::from_der(der).map_err(|e| format!("not a PKCS#1 RSA key: {e}"))?;
+    let n = big(&key.modulus);
+    let bits = n.bits();
+    let spki = rsa_spki(key.modulus.as_bytes(), key.public_exponent.as_bytes());
+    let validation = if bits > MAX_RSA_BITS {
+        Validation::Unverified(format!("{bits}-bit modulus is larger than keysweep checks"))
+    } else if key.other_prime_infos.is_some() {
+        Validation::Unverified("multi-prime RSA key; primes not checked".to_string())
+    } else {
+        validate_rsa(
+            &n,
+            &big(&key.public_exponent),
+            &big(&key.private_exponent),
+            &big(&key.prime1),
+            &big(&key.prime2),
+            [
+                &big(&key.exponent1),
+                &big(&key.exponent2),
+                &big(&key.coefficient),
+            ],
+        )
+    };
+    let mut parsed = ParsedKey::new("rsa-private-key", "rsa", validation, spki);
+    parsed.info.bits = u32::try_from(bits).ok();
+    Ok(parsed)
+}
+
+/// The RSA maths: n = p*q, e*d = 1 mod lcm(p-1, q-1), and the CRT values when present.
+pub fn validate_rsa(
+    n: &BigUint,
+    e: &BigUint,
+    d: &BigUint,
+    p: &BigUint,
+    q: &BigUint,
+    crt: [&BigUint; 3],
+) -> Validation {
+    let one = BigUint::one();
+    if *p <= one || *q <= one || p * q != *n {
+        return Validation::Failed("p*q != n".to_string());
+    }
+    let (p1, q1) = (p - &one, q - &one);
+    let lambda = p1.lcm(&q1);
+    if (e * d) % &lambda != one {
+        return Validation::Failed("e*d != 1 mod lcm(p-1, q-1)".to_string());
+    }
+    let [dp, dq, qinv] = crt;
+    let zero = BigUint::default();
+    let crt_present = *dp != zero || *dq != zero || *qinv != zero;
+    if crt_present && (*dp != d % &p1 || *dq != d % &q1 || (qinv * q) % p != one) {
+        return Validation::Failed(
+            "CRT exponents or coefficient do not match the primes".to_string(),
+        );
+    }
+    Validation::Valid
+}
+
+/// Named curves we can do arithmetic on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Curve {
+    P256,
+    P384,
+    P521,
+    Secp256k1,
+}
+
+impl Curve {
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Curve> {
+        match *oid {
+            OID_P256 => Some(Curve::P256),
+            OID_P384 => Some(Curve::P384),
+            OID_P521 => Some(Curve::P521),
+            OID_SECP256K1 => Some(Curve::Secp256k1),
+            _ => None,
+        }
+    }
+
+    /// The curve of an SSH `ecdsa-sha2-*` key.
+    pub fn from_ssh_name(name: &[u8]) -> Option<Curve> {
+        match name {
+            b"nistp256" => Some(Curve::P256),
+            b"nistp384" => Some(Curve::P384),
+            b"nistp521" => Some(Curve::P521),
+            _ => None,
+        }
+    }
+
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            Curve::P256 => OID_P256,
+            Curve::P384 => OID_P384,
+            Curve::P521 => OID_P521,
+            Curve::Secp256k1 => OID_SECP256K1,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Curve::P256 => "P-256",
+            Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
+            Curve::Secp256k1 => "secp256k1",
+        }
+    }
+
+    /// d*G as an uncompressed SEC1 point, or `None` when d is not a valid scalar.
+    pub fn public_point(self, scalar: &[u8]) -> Option<Vec<u8>> {
+        fn point<C>(scalar: &[u8]) -> Option<Vec<u8>>
+        where
+            C: elliptic_curve::CurveArithmetic,
+            elliptic_curve::AffinePoint<C>:
+                elliptic_curve::sec1::FromEncodedPoint<C> + elliptic_curve::sec1::ToEncodedPoint<C>,
+            elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
+        {
+            use elliptic_curve::sec1::ToEncodedPoint;
+            let secret = elliptic_curve::SecretKey::<C>::from_slice(scalar).ok()?;
+            Some(
+                secret
+                    .public_key()
+                    .as_affine()
+                    .to_encoded_point(false)
+                    .as_bytes()
+                    .to_vec(),
+            )
+        }
+        match self {
+            Curve::P256 => point::<p256::NistP256>(scalar),
+            Curve::P384 => point::<p384::NistP384>(scalar),
+            Curve::P521 => point::<p521::NistP521>(scalar),
+            Curve::Secp256k1 => point::<k256::Secp256k1>(scalar),
+        }
+    }
+
+    /// Decompress or normalise a SEC1 point to its uncompressed form.
+    fn uncompressed(self, point: &[u8]) -> Option<Vec<u8>> {
+        fn conv<C>(point: &[u8]) -> Option<Vec<u8>>
+        where
+            C: elliptic_curve::CurveArithmetic,
+            elliptic_curve::AffinePoint<C>:
+                elliptic_curve::sec1::FromEncodedPoint<C> + elliptic_curve::sec1::ToEncodedPoint<C>,
+            elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
+        {
+            use elliptic_curve::sec1::ToEncodedPoint;
+            let pk = elliptic_curve::PublicKey::<C>::from_sec1_bytes(point).ok()?;
+            Some(pk.as_affine().to_encoded_point(false).as_bytes().to_vec())
+        }
+        match self {
+            Curve::P256 => conv::<p256::NistP256>(point),
+            Curve::P384 => conv::<p384::NistP384>(point),
+            Curve::P521 => conv::<p521::NistP521>(point),
+            Curve::Secp256k1 => conv::<k256::Secp256k1>(point),
+        }
+    }
+}
+
+/// EC public key identity: SPKI with id-ecPublicKey, the named curve, and the uncompressed point.
+pub fn ec_spki(curve: Curve, point: &[u8]) -> Option<Vec<u8>> {
+    let params = der::Any::encode_from(&curve.oid()).ok()?;
+    spki_der(algorithm(OID_EC, Some(params)), point)
+}
+
+/// An EC private scalar on a named curve, checked against the public point when one is stored.
+pub fn ec_key(curve: Option<Curve>, scalar: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+    let Some(curve) = curve else {
+        return ParsedKey::new(
+            "ec-private-key",
+            "ec",
+            Validation::Unverified("curve not named or not supported".to_string()),
+            None,
+        );
+    };
+    let derived = curve.public_point(scalar);
+    let (validation, point) = match (&derived, stored_public) {
+        (None, _) => (
+            Validation::Failed("private scalar is zero or not below the curve order".to_string()),
+            None,
+        ),
+        (Some(d), Some(stored)) => match curve.uncompressed(stored) {
+            Some(s) if s == *d => (Validation::Valid, Some(s)),
+            Some(s) => (
+                Validation::Failed("stored public point is not d*G".to_string()),
+                Some(s),
+            ),
+            None => (
+                Validation::Failed("stored public point is not on the curve".to_string()),
+                derived.clone(),
+            ),
+        },
+        (Some(d), None) => (Validation::Valid, Some(d.clone())),
+    };
+    let spki = point.and_then(|p| ec_spki(curve, &p));
+    let mut parsed = ParsedKey::new("ec-private-key", "ec", validation, spki);
+    parsed.info.curve = Some(curve.name().to_string());
+    parsed
+}
+
+/// SEC1 `ECPrivateKey` (PEM label `EC PRIVATE KEY`). `outer_curve` comes from
+/// a PKCS#8 wrapper, which names the curve outside.
+pub fn parse_sec1(der: &[u8], outer_curve: Option<Curve>) -> Result<ParsedKey, String> {
+    let key = sec1::EcPrivateKey::from_der(der).map_err(|e| format!("not a SEC1 EC key: {e}"))?;
+    let inner = key
+        .parameters
+        .and_then(|p| p.named_curve())
+        .as_ref()
+        .and_then(Curve::from_oid);
+    Ok(ec_key(
+        inner.or(outer_curve),
+        key.private_key,
+        key.public_key,
+    ))
+}
+
+/// Ed25519 from its 32-byte seed: the public key is derived.
+pub fn ed25519_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+    let Ok(seed) = <[u8; 32]>::try_from(seed) else {
+        return ParsedKey::new(
+            "ed25519-private-key",
+            "ed25519",
+            Validation::Failed("seed is not 32 bytes".into()),
+            None,
+        );
+    };
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes();
+    let validation = match stored_public {
+        Some(p) if p != public => {
+            Validation::Failed("stored public key does not match the seed".to_string())
+        }
+        _ => Validation::Valid,
+    };
+    let spki = spki_der(algorithm(OID_ED25519, None), &public);
+    ParsedKey::new("ed25519-private-key", "ed25519", validation, spki)
+}
+
+fn x25519_key(secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+    let Ok(secret) = <[u8; 32]>::try_from(secret) else {
+        return ParsedKey::new(
+            "x25519-private-key",
+            "x25519",
+            Validation::Failed("key is not 32 bytes".into()),
+            None,
+        );
+    };
+    let public =
+        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret)).to_bytes();
+    let validation = match stored_public {
+        Some(p) if p != public => {
+            Validation::Failed("stored public key does not match the secret".to_string())
+        }
+        _ => Validation::Valid,
+    };
+    let spki = spki_der(algorithm(OID_X25519, None), &public);
+    ParsedKey::new("x25519-private-key", "x25519", validation, spki)
+}
+
+/// OpenSSL's DSA private key: `SEQUENCE { 0, p, q, g, y, x }`; checks y == g^x mod p.
+pub fn parse_dsa_openssl(der: &[u8]) -> Result<ParsedKey, String> {
+    let mut reader = der::SliceReader::new(der).map_err(|e| e.to_string())?;
+    let ints: Result<Vec<UintRef<'_>>, der::Error> = der::Reader::sequence(&mut reader, |r| {
+        let version: u8 = r.decode()?;
+        if version != 0 {
+            return Err(der::ErrorKind::Value {
+                tag: der::Tag::Integer,
+            }
+            .into());
+        }
+        (0..5).map(|_| r.decode::<UintRef<'_>>()).collect()
+    });
+    let ints = ints.map_err(|e| format!("not an OpenSSL DSA key: {e}"))?;
+    let [p, q, g, y, x] =
+        <[UintRef<'_>; 5]>::try_from(ints).map_err(|_| "DSA key has the wrong field count")?;
+    Ok(dsa_key(
+        p.as_bytes(),
+        q.as_bytes(),
+        g.as_bytes(),
+        Some(y.as_bytes()),
+        x.as_bytes(),
+    ))
+}
+
+/// A DSA key from its domain parameters and private x; y is derived when absent.
+pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) -> ParsedKey {
+    let (bp, bq, bg, bx) = (
+        BigUint::from_bytes_be(p),
+        BigUint::from_bytes_be(q),
+        BigUint::from_bytes_be(g),
+        BigUint::from_bytes_be(x),
+    );
+    let bits = bp.bits();
+    if bits > MAX_RSA_BITS || bp <= BigUint::one() {
+        return ParsedKey::new(
+            "dsa-private-key",
+            "dsa",
+            Validation::Unverified("DSA prime out of range".into()),
+            None,
+        );
+    }
+    let y = bg.modpow(&bx, &bp);
+    let validation = match stored_y {
+        Some(s) if BigUint::from_bytes_be(s) != y => {
+            Validation::Failed("y != g^x mod p".to_string())
+        }
+        _ if bx >= bq || bx == BigUint::default() => {
+            Validation::Failed("x is not in [1, q)".to_string())
+        }
+        _ => Validation::Valid,
+    };
+    let spki = dsa_spki(p, q, g, &y.to_bytes_be());
+    let mut parsed = ParsedKey::new("dsa-private-key", "dsa", validation, spki);
+    parsed.info.bits = u32::try_from(bits).ok();
+    parsed
+}
+
+/// DSA public key identity: SPKI with id-dsa, `Dss-Parms {p, q, g}` and INTEGER y.
+pub fn dsa_spki(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Option<Vec<u8>> {
+    let (p, q, g) = (
+        UintRef::new(p).ok()?,
+        UintRef::new(q).ok()?,
+        UintRef::new(g).ok()?,
+    );
+    let mut inner = Vec::new();
+    for v in [p, q, g] {
+        v.encode_to_vec(&mut inner).ok()?;
+    }
+    let params = der::Any::new(der::Tag::Sequence, inner).ok()?;
+    let y = UintRef::new(y).ok()?.to_der().ok()?;
+    spki_der(algorithm(OID_DSA, Some(params)), &y)
+}
+
+/// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` (PEM label `PRIVATE KEY`).
+/// The SPKI reuses the wrapper's AlgorithmIdentifier, as OpenSSL does.
+pub fn parse_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
+    let info =
+        pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| format!("not a PKCS#8 key: {e}"))?;
+    let oid = info.algorithm.oid;
+    let octets = |bytes: &[u8]| {
+        der::asn1::OctetStringRef::from_der(bytes)
+            .map(|o| o.as_bytes().to_vec())
+            .ok()
+    };
+    let parsed = match oid {
+        OID_RSA | OID_RSA_PSS => {
+            let mut key = parse_pkcs1(info.private_key)?;
+            if oid == OID_RSA_PSS {
+                // RSASSA-PSS keys keep their own algorithm identifier in the SPKI
+                let alg = owned_algorithm(&info.algorithm);
+                let rsa =
+                    pkcs1::RsaPrivateKey::from_der(info.private_key).map_err(|e| e.to_string())?;
+                let public = pkcs1::RsaPublicKey {
+                    modulus: rsa.modulus,
+                    public_exponent: rsa.public_exponent,
+                };
+                key.spki = alg.and_then(|a| spki_der(a, &public.to_der().ok()?));
+                key.info.algorithm = "rsa-pss".to_string();
+            }
+            key
+        }
+        OID_EC => {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .ok()
+                .as_ref()
+                .and_then(Curve::from_oid);
+            parse_sec1(info.private_key, curve)?
+        }
+        OID_ED25519 => {
+            let seed = octets(info.private_key).ok_or("Ed25519 key is not an OCTET STRING")?;
+            ed25519_key(&seed, info.public_key)
+        }
+        OID_X25519 => {
+            let secret = octets(info.private_key).ok_or("X25519 key is not an OCTET STRING")?;
+            x25519_key(&secret, info.public_key)
+        }
+        OID_ED448 | OID_X448 => {
+            let (kind, alg) = if oid == OID_ED448 {
+                ("ed448-private-key", "ed448")
+            } else {
+                ("x448-private-key", "x448")
+            };
+            // no maintained Rust crate derives these public keys; use the stored one when present
+            let spki = info
+                .public_key
+                .and_then(|p| spki_der(owned_algorithm(&info.algorithm)?, p));
+            let why = if spki.is_some() {
+                "public key taken from the key file, not derived"
+            } else {
+                "public key derivation for this curve is not supported"
+            };
+            ParsedKey::new(kind, alg, Validation::Unverified(why.to_string()), spki)
+        }
+        OID_DSA => {
+            let params = info
+                .algorithm
+                .parameters
+                .ok_or("DSA key without parameters")?;
+            let (p, q, g) = dsa_params(params).ok_or("DSA parameters malformed")?;
+            let x = der::asn1::UintRef::from_der(info.private_key).map_err(|e| e.to_string())?;
+            dsa_key(&p, &q, &g, None, x.as_bytes())
+        }
+        other => ParsedKey::new(
+            "private-key",
+            &other.to_string(),
+            Validation::Unverified(format!("algorithm {other} is not one keysweep validates")),
+            None,
+        ),
+    };
+    Ok(parsed)
+}
+
+fn owned_algorithm(alg: &spki::AlgorithmIdentifierRef<'_>) -> Option<AlgorithmIdentifierOwned> {
+    AlgorithmIdentifierOwned::from_der(&alg.to_der().ok()?).ok()
+}
+
+fn dsa_params(params: AnyRef<'_>) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    if params.tag() != der::Tag::Sequence {
+        return None;
+    }
+    let mut reader = der::SliceReader::new(params.value()).ok()?;
+    let p: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
+    let q: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
+    let g: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
+    Some((
+        p.as_bytes().to_vec(),
+        q.as_bytes().to_vec(),
+        g.as_bytes().to_vec(),
+    ))
+}
+
+/// PKCS#8 `EncryptedPrivateKeyInfo`: only the encryption scheme can be read.
+pub fn parse_encrypted_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
+    let info = pkcs8::EncryptedPrivateKeyInfo::from_der(der)
+        .map_err(|e| format!("not an EncryptedPrivateKeyInfo: {e}"))?;
+    let scheme = match &info.encryption_algorithm {
+        pkcs8::pkcs5::EncryptionScheme::Pbes2(params) => {
+            format!("PBES2 with {}", cipher_name(&params.encryption.oid()))
+        }
+        other => format!("PBES1 ({})", other.oid()),
+    };
+    Ok(ParsedKey::encrypted(
+        "pkcs8-encrypted",
+        format!("encrypted with {scheme}"),
+    ))
+}
+
+fn cipher_name(oid: &ObjectIdentifier) -> String {
+    match oid.to_string().as_str() {
+        "2.16.840.1.101.3.4.1.2" => "aes-128-cbc".to_string(),
+        "2.16.840.1.101.3.4.1.22" => "aes-192-cbc".to_string(),
+        "2.16.840.1.101.3.4.1.42" => "aes-256-cbc".to_string(),
+        "1.2.840.113549.3.7" => "des-ede3-cbc".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_validation_rejects_wrong_primes() {
+        let p = BigUint::from(61u32);
+        let q = BigUint::from(53u32);
+        let n = BigUint::from(3233u32);
+        let e = BigUint::from(17u32);
+        let d = BigUint::from(413u32); // e*d = 1 mod lcm(60, 52) = 780
+        let zero = BigUint::default();
+        assert_eq!(
+            validate_rsa(&n, &e, &d, &p, &q, [&zero, &zero, &zero]),
+            Validation::Valid
+        );
+        let n2 = BigUint::from(3234u32);
+        assert!(matches!(
+            validate_rsa(&n2, &e, &d, &p, &q, [&zero, &zero, &zero]),
+            Validation::Failed(_)
+        ));
+        let d2 = BigUint::from(414u32);
+        assert!(matches!(
+            validate_rsa(&n, &e, &d2, &p, &q, [&zero, &zero, &zero]),
+            Validation::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn ed25519_rfc8032_vector() {
+        // RFC 8032 section 7.1, test 1
+        let seed = hex_bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        let key = ed25519_key(&seed, None);
+        assert_eq!(key.validation, Validation::Valid);
+        let spki = key.spki.unwrap();
+        assert!(
+            hex(&spki)
+                .ends_with("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        );
+    }
+
+    fn hex_bytes(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}

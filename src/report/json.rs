@@ -1,0 +1,53 @@
+//! `--format json`: one document, written when the scan ends.
+
+use super::{InputRecord, ReportSink, Summary, Tool};
+use crate::finding::Finding;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+
+/// The whole JSON report, as written and as read back (baselines, tests).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JsonReport {
+    pub tool: Tool,
+    pub findings: Vec<Finding>,
+    pub inputs: Vec<InputRecord>,
+    pub summary: Summary,
+}
+
+/// Collects everything, then writes one pretty-printed document.
+pub struct JsonSink<W: Write> {
+    out: W,
+    findings: Vec<Finding>,
+    inputs: Vec<InputRecord>,
+}
+
+impl<W: Write> JsonSink<W> {
+    pub fn new(out: W) -> Self {
+        JsonSink {
+            out,
+            findings: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> ReportSink for JsonSink<W> {
+    fn file(&mut self, input: &InputRecord, findings: &[Finding]) -> io::Result<()> {
+        self.inputs.push(input.clone());
+        self.findings.extend_from_slice(findings);
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let report = JsonReport {
+            tool: Tool::this(),
+            findings: std::mem::take(&mut self.findings),
+            inputs: std::mem::take(&mut self.inputs),
+            summary: summary.clone(),
+        };
+        serde_json::to_writer_pretty(&mut self.out, &report)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}

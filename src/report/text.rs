@@ -1,0 +1,125 @@
+//! `--format text`: for people. Grouped by file, one line a secret, then a
+//! summary. Every string that came from a dump is sanitised first, so a
+//! crafted module name cannot drive the terminal.
+
+use super::{InputRecord, ReportSink, Summary};
+use crate::finding::Finding;
+use std::io::{self, Write};
+
+/// Writes a readable report as files finish.
+pub struct TextSink<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TextSink<W> {
+    pub fn new(out: W) -> Self {
+        TextSink { out }
+    }
+}
+
+/// Replace control characters (escape sequences included) by `\u{..}` escapes.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+fn location(f: &Finding) -> String {
+    let mut s = f.region.kind.name().to_string();
+    if let Some(name) = &f.region.name {
+        s.push(' ');
+        s.push_str(&sanitize(name));
+    }
+    if let Some(addr) = &f.address {
+        s.push_str(" @ ");
+        s.push_str(addr);
+    }
+    s
+}
+
+impl<W: Write> ReportSink for TextSink<W> {
+    fn file(&mut self, input: &InputRecord, findings: &[Finding]) -> io::Result<()> {
+        let path = sanitize(&input.path);
+        if let Some(reason) = &input.skipped {
+            return writeln!(self.out, "{path}: skipped: {}", sanitize(reason));
+        }
+        if let Some(err) = &input.error {
+            writeln!(self.out, "{path}: error: {}", sanitize(err))?;
+        }
+        if findings.is_empty() && input.warnings.is_empty() {
+            return Ok(());
+        }
+        if input.error.is_none() {
+            let container = input.container.map_or("-", |c| c.name());
+            writeln!(
+                self.out,
+                "{path} ({container}, {} regions, {} bytes)",
+                input.regions, input.size
+            )?;
+        }
+        for w in &input.warnings {
+            writeln!(self.out, "  warning: {}", sanitize(w))?;
+        }
+        for f in findings {
+            let key = f.key.as_ref();
+            let mark = match key {
+                Some(k) if k.validated => "validated",
+                Some(k) if k.truncated => "truncated",
+                Some(k) if k.encrypted => "encrypted",
+                _ => "not validated",
+            };
+            let fp = f
+                .fingerprint
+                .as_deref()
+                .map_or(String::from("-"), |h| h.chars().take(16).collect());
+            writeln!(
+                self.out,
+                "  {:<8} {} [{}] offset {:#x} ({}) in {}\n           fingerprint {} preview {}",
+                f.severity.as_str(),
+                f.kind,
+                mark,
+                f.offset,
+                f.encoding.name(),
+                location(f),
+                fp,
+                sanitize(&f.preview)
+            )?;
+            if let Some(secret) = &f.secret {
+                writeln!(self.out, "{}", sanitize(secret).replace("\\u{a}", "\n"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let mb = s.bytes_scanned as f64 / 1e6;
+        let rate = if s.elapsed_seconds > 0.0 {
+            mb / s.elapsed_seconds
+        } else {
+            0.0
+        };
+        writeln!(
+            self.out,
+            "\n{} file(s), {:.1} MB scanned in {:.2} s ({:.0} MB/s); {} finding(s): {} critical, {} high, {} medium, {} low; {} file(s) with errors, {} skipped",
+            s.files,
+            mb,
+            s.elapsed_seconds,
+            rate,
+            s.findings,
+            s.by_severity.critical,
+            s.by_severity.high,
+            s.by_severity.medium,
+            s.by_severity.low,
+            s.files_with_errors,
+            s.files_skipped
+        )?;
+        self.out.flush()
+    }
+}
