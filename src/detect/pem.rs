@@ -422,10 +422,14 @@ impl<'a> DerPrefix<'a> {
 mod tests {
     use super::*;
 
+    fn anchor(t: &[u8]) -> usize {
+        memchr::memmem::find(t, b"PRIVATE KEY").unwrap()
+    }
+
     #[test]
     fn bare_header_is_not_a_block_finding() {
         let t = b"-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n";
-        let block = find_block(t, 16).unwrap();
+        let block = find_block(t, anchor(t)).unwrap();
         assert!(block.complete);
         assert!(analyze(&block, false).is_none());
     }
@@ -433,20 +437,28 @@ mod tests {
     #[test]
     fn end_line_is_not_a_start() {
         let t = b"xx-----END RSA PRIVATE KEY-----";
-        assert!(find_block(t, 15).is_none());
+        assert!(find_block(t, anchor(t)).is_none());
     }
 
     #[test]
     fn label_constant_without_dashes_is_ignored() {
         let t = b"ANY PRIVATE KEY\0ENCRYPTED PRIVATE KEY\0";
-        assert!(find_block(t, 4).is_none());
+        assert!(find_block(t, anchor(t)).is_none());
     }
 
     #[test]
     fn escaped_newlines_and_pgp_checksum() {
         let t = b"-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\\nlQVYBGc=\\n=abcd\\n-----END PGP PRIVATE KEY BLOCK-----";
-        let block = find_block(t, 15).unwrap();
+        let block = find_block(t, anchor(t)).unwrap();
         assert!(block.complete);
         assert_eq!(block.body, b"lQVYBGc=");
     }
+}
+
+/// The fingerprint of the first PEM private key in `text` (test helper and
+/// the single place the full detector path is exercised on a known key).
+pub fn fingerprint_of(text: &[u8]) -> Option<String> {
+    let anchor = memchr::memmem::find(text, b"PRIVATE KEY")?;
+    let block = find_block(text, anchor)?;
+    analyze(&block, false)?.fingerprint
 }

@@ -238,3 +238,125 @@ fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::{ContainerKind, MemoryMap};
+    use crate::detect::{Encoding, default_detectors, utf16le};
+
+    const KEY: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
+    const EC_KEY: &str = include_str!("../../fixtures/keys/ec-p256-sec1.pem");
+
+    /// Deterministic noise, so failures reproduce.
+    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn scan_all_ways(engine: &Engine, bytes: &[u8]) -> Vec<Vec<(u64, Encoding, Option<String>)>> {
+        let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+        let summarize = |found: Vec<Located>| {
+            found
+                .into_iter()
+                .map(|l| (l.file_offset, l.detection.encoding, l.detection.fingerprint))
+                .collect::<Vec<_>>()
+        };
+        let mapped = summarize(engine.scan_mapped(bytes, &map).0);
+        let streamed = summarize(engine.scan_reader(&mut &bytes[..]).unwrap().0);
+        vec![mapped, streamed]
+    }
+
+    /// One expectation, every strategy: a key planted at many offsets and in
+    /// both encodings, across chunk seams, is found once at the right offset
+    /// whether the buffer is mapped or streamed, whatever the chunk size.
+    #[test]
+    fn planted_keys_found_once_across_seams_and_strategies() {
+        let expected_fp = crate::detect::pem::fingerprint_of(KEY.as_bytes()).unwrap();
+        for chunk in [4096usize, 4099, 1 << 16, DEFAULT_CHUNK] {
+            let engine = Engine::new(default_detectors())
+                .unwrap()
+                .with_chunk_size(chunk);
+            for (i, offset) in [0usize, 1, 4000, 4090, 4095, 4096, 8191, 20000, 65535]
+                .into_iter()
+                .enumerate()
+            {
+                for encoding in [Encoding::Ascii, Encoding::Utf16le] {
+                    let planted = match encoding {
+                        Encoding::Utf16le => utf16le(KEY.as_bytes()),
+                        _ => KEY.as_bytes().to_vec(),
+                    };
+                    let mut bytes = noise(offset + planted.len() + 5000, 99 + i as u64);
+                    bytes[offset..offset + planted.len()].copy_from_slice(&planted);
+                    for found in scan_all_ways(&engine, &bytes) {
+                        assert_eq!(
+                            found,
+                            vec![(offset as u64, encoding, Some(expected_fp.clone()))],
+                            "chunk {chunk} offset {offset} {encoding:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_keys_back_to_back_are_all_found() {
+        let engine = Engine::new(default_detectors())
+            .unwrap()
+            .with_chunk_size(1000);
+        let mut bytes = Vec::new();
+        let mut offsets = Vec::new();
+        for i in 0..20 {
+            bytes.extend(noise(i * 7, i as u64 + 1));
+            offsets.push(bytes.len() as u64);
+            if i % 2 == 0 {
+                bytes.extend_from_slice(EC_KEY.as_bytes());
+            } else {
+                bytes.extend(utf16le(EC_KEY.as_bytes()));
+            }
+        }
+        for found in scan_all_ways(&engine, &bytes) {
+            assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), offsets);
+        }
+    }
+
+    #[test]
+    fn key_cut_by_unit_end_is_truncated_and_keeps_its_identity() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let cut = &KEY.as_bytes()[..900];
+        let map = MemoryMap::raw(cut.len() as u64, ContainerKind::Raw, Vec::new());
+        let (found, _) = engine.scan_mapped(cut, &map);
+        assert_eq!(found.len(), 1);
+        let key = found[0].detection.key.clone().unwrap();
+        assert!(key.truncated && !key.validated);
+        assert_eq!(
+            found[0].detection.fingerprint,
+            crate::detect::pem::fingerprint_of(KEY.as_bytes())
+        );
+        // too little left: a header and a few characters are not worth a finding
+        let stub = &KEY.as_bytes()[..60];
+        let (found, _) =
+            engine.scan_mapped(stub, &MemoryMap::raw(60, ContainerKind::Raw, Vec::new()));
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn noise_and_empty_input_give_nothing() {
+        let engine = Engine::new(default_detectors())
+            .unwrap()
+            .with_chunk_size(1 << 16);
+        for found in scan_all_ways(&engine, &noise(4 << 20, 5)) {
+            assert!(found.is_empty());
+        }
+        for found in scan_all_ways(&engine, &[]) {
+            assert!(found.is_empty());
+        }
+    }
+}
