@@ -74,11 +74,23 @@ fn memory_regions(
 ) {
     match dump.get_stream::<MinidumpMemoryList>() {
         Ok(list) => {
+            let before = regions.len();
             for m in list.iter() {
                 regions.push(memory_region(
                     u64::from(m.desc.memory.rva),
                     m.size,
                     m.base_address,
+                ));
+            }
+            // the crate drops descriptors whose data is not in the file; say so
+            let declared = stream_location(dump, MEMORY_LIST_STREAM)
+                .and_then(|(rva, _)| le_u32(bytes, rva as usize))
+                .map(u64::from);
+            let kept = (regions.len() - before) as u64;
+            if let Some(declared) = declared.filter(|&d| d > kept) {
+                warnings.push(format!(
+                    "MemoryList: {} of {declared} ranges point outside the file (truncated or corrupt dump) and were skipped",
+                    declared - kept
                 ));
             }
         }

@@ -418,6 +418,14 @@ impl<'a> DerPrefix<'a> {
     }
 }
 
+/// The fingerprint of the first PEM private key in `text` (for tests and
+/// tools that want the identity of a PEM key they already have).
+pub fn fingerprint_of(text: &[u8]) -> Option<String> {
+    let anchor = memchr::memmem::find(text, b"PRIVATE KEY")?;
+    let block = find_block(text, anchor)?;
+    analyze(&block, false)?.fingerprint
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,12 +461,4 @@ mod tests {
         assert!(block.complete);
         assert_eq!(block.body, b"lQVYBGc=");
     }
-}
-
-/// The fingerprint of the first PEM private key in `text` (test helper and
-/// the single place the full detector path is exercised on a known key).
-pub fn fingerprint_of(text: &[u8]) -> Option<String> {
-    let anchor = memchr::memmem::find(text, b"PRIVATE KEY")?;
-    let block = find_block(text, anchor)?;
-    analyze(&block, false)?.fingerprint
 }

@@ -1,0 +1,699 @@
+//! End-to-end tests: the real binary on real dumps (cores written by gdb's
+//! gcore and minidumps written by minidump-writer of a live process holding
+//! keys made by openssl, ssh-keygen and gpg), public sample minidumps, and
+//! hostile copies of all of them.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_keysweep");
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn dump(name: &str) -> PathBuf {
+    fixtures().join("dumps").join(name)
+}
+
+/// Run keysweep; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    run_with_stdin(args, None)
+}
+
+fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run keysweep");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().expect("exited normally, not by a signal"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+// ---- the JSON contract, mirrored: unknown fields are rejected ------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Report {
+    tool: ToolM,
+    findings: Vec<FindingM>,
+    inputs: Vec<InputM>,
+    summary: SummaryM,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ToolM {
+    name: String,
+    version: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct FindingM {
+    rule_id: String,
+    kind: String,
+    severity: String,
+    path: String,
+    offset: u64,
+    length: u64,
+    encoding: String,
+    container: String,
+    address: Option<String>,
+    region: RegionM,
+    key: Option<KeyM>,
+    fingerprint: Option<String>,
+    known_key: Option<String>,
+    preview: String,
+    secret: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RegionM {
+    kind: String,
+    name: Option<String>,
+    perms: Option<String>,
+    start: Option<String>,
+    file_offset: u64,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct KeyM {
+    algorithm: String,
+    bits: Option<u32>,
+    curve: Option<String>,
+    validated: bool,
+    #[serde(default)]
+    encrypted: bool,
+    #[serde(default)]
+    truncated: bool,
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct InputM {
+    path: String,
+    container: Option<String>,
+    size: u64,
+    regions: usize,
+    bytes_scanned: u64,
+    findings: usize,
+    process: Option<ProcessM>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    error: Option<String>,
+    skipped: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ProcessM {
+    pid: Option<u32>,
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SummaryM {
+    files: usize,
+    files_with_errors: usize,
+    files_skipped: usize,
+    bytes_scanned: u64,
+    findings: usize,
+    by_severity: BTreeMap<String, usize>,
+    elapsed_seconds: f64,
+}
+
+/// Scan with `--format json` and parse the report strictly.
+fn scan_json(args: &[&str]) -> (i32, Report) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    let report: Report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\n{err}"));
+    assert!(!out.contains("internal error"), "a scan hit an internal error: {out}");
+    (code, report)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// One planted key, from a `.expect` file.
+struct Planted {
+    key_file: String,
+    placement: String,
+    address: u64,
+    fingerprint: Option<String>,
+}
+
+fn expectations(name: &str) -> Vec<Planted> {
+    std::fs::read_to_string(dump(&format!("{name}.expect")))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Planted {
+                key_file: f[0].to_string(),
+                placement: f[1].to_string(),
+                address: u64::from_str_radix(f[2].trim_start_matches("0x"), 16).unwrap(),
+                fingerprint: (f[4] != "-").then(|| f[4].to_string()),
+            }
+        })
+        .collect()
+}
+
+fn addr(f: &FindingM) -> Option<u64> {
+    f.address.as_deref().map(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap())
+}
+
+// ---- planted keys ------------------------------------------------------------------
+
+/// Every planted key is found at its address, in the right encoding and
+/// region, with the fingerprint openssl computes, and its offset points at the
+/// BEGIN line in the file.
+fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
+    let path = dump(dump_name);
+    let (code, report) = scan_json(&[s(&path)]);
+    assert_eq!(code, 1, "{dump_name}: findings mean exit 1");
+    let bytes = std::fs::read(&path).unwrap();
+    let planted = expectations(expect_name);
+    assert!(!planted.is_empty());
+    for p in &planted {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| addr(f) == Some(p.address))
+            .unwrap_or_else(|| panic!("{dump_name}: {} ({}) not found at {:#x}", p.key_file, p.placement, p.address));
+        assert_eq!(f.container, container);
+        let wide = p.placement == "wide";
+        assert_eq!(f.encoding, if wide { "utf16le" } else { "ascii" }, "{}", p.key_file);
+        assert_eq!(f.region.kind, if p.placement == "stack" { "stack" } else { "heap" }, "{}", p.key_file);
+        assert_eq!(f.fingerprint, p.fingerprint, "{}: fingerprint", p.key_file);
+        let key = f.key.as_ref().unwrap();
+        if p.key_file.contains("encrypted") {
+            assert_eq!(f.kind, "encrypted-private-key");
+            assert!(key.encrypted && !key.validated);
+            assert_eq!(f.severity, "medium");
+        } else {
+            assert!(key.validated, "{}: {:?}", p.key_file, key.note);
+            assert_eq!(f.severity, "critical");
+        }
+        // the offset is where the BEGIN line starts in the file
+        let begin: Vec<u8> = if wide {
+            "-----BEGIN".bytes().flat_map(|b| [b, 0]).collect()
+        } else {
+            b"-----BEGIN".to_vec()
+        };
+        let at = &bytes[f.offset as usize..f.offset as usize + begin.len()];
+        assert_eq!(at, &begin[..], "{}: offset {:#x}", p.key_file, f.offset);
+        let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
+        let expected_len = text.trim_end().len() as u64 * if wide { 2 } else { 1 };
+        assert_eq!(f.length, expected_len, "{}: length", p.key_file);
+        // never a secret without --show-secrets (output_file_and_show_secrets checks the body too)
+        assert!(f.secret.is_none());
+    }
+    let input = &report.inputs[0];
+    assert_eq!(input.container.as_deref(), Some(container));
+    assert!(input.error.is_none() && input.warnings.is_empty(), "{:?}", input);
+    assert_eq!(input.bytes_scanned, bytes.len() as u64, "every byte of the file is scanned");
+    if container == "elf-core" {
+        // a core holds each planted buffer exactly once
+        assert_eq!(report.findings.len(), planted.len());
+        assert_eq!(input.process.as_ref().and_then(|p| p.name.as_deref()), Some("holder"));
+    }
+}
+
+#[test]
+fn finds_ascii_pem_keys_in_gcore_core() {
+    check_planted("pem-ascii.core", "pem-ascii", "elf-core");
+}
+
+#[test]
+fn finds_ascii_pem_keys_in_minidump() {
+    check_planted("pem-ascii.dmp", "pem-ascii", "minidump");
+}
+
+#[test]
+fn finds_utf16le_only_pem_keys_in_gcore_core() {
+    let bytes = std::fs::read(dump("pem-utf16.core")).unwrap();
+    // the holder wiped its ASCII copies: the key is there only as UTF-16LE
+    assert!(memchr_find(&bytes, b"-----BEGIN PRIVATE KEY-----").is_none());
+    check_planted("pem-utf16.core", "pem-utf16", "elf-core");
+}
+
+#[test]
+fn finds_utf16le_only_pem_keys_in_minidump() {
+    check_planted("pem-utf16.dmp", "pem-utf16", "minidump");
+}
+
+fn memchr_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn minidump_stack_copy_is_labelled_with_its_thread() {
+    let (_, report) = scan_json(&[s(&dump("pem-ascii.dmp"))]);
+    let stack: Vec<_> = report.findings.iter().filter(|f| f.region.kind == "stack").collect();
+    assert!(!stack.is_empty());
+    assert!(stack.iter().all(|f| f.region.name.as_deref().is_some_and(|n| n.starts_with("thread "))));
+    let heap = report.findings.iter().find(|f| f.region.kind == "heap").unwrap();
+    assert_eq!(heap.region.perms.as_deref(), Some("rw-"));
+}
+
+#[test]
+fn clean_dumps_give_no_findings_and_exit_0() {
+    let (code, report) = scan_json(&[s(&dump("clean.core")), s(&dump("clean.dmp"))]);
+    assert_eq!(code, 0);
+    assert!(report.findings.is_empty());
+    assert_eq!(report.inputs.len(), 2);
+    assert!(report.inputs.iter().all(|i| i.error.is_none() && i.warnings.is_empty()));
+    assert_eq!(report.summary.findings, 0);
+}
+
+#[test]
+fn public_minidumps_parse_without_errors_or_findings() {
+    let dir = fixtures().join("public-minidumps");
+    let expected_regions = [
+        ("breakpad-linux_raise_sigabrt.dmp", 2),
+        ("breakpad-minidump2.dmp", 3),
+        ("breakpad-tiny-exe-fastfail.dmp", 14),
+        ("rust-minidump-simple-crashpad.dmp", 1),
+    ];
+    for (name, regions) in expected_regions {
+        let (code, report) = scan_json(&[s(&dir.join(name))]);
+        assert_eq!(code, 0, "{name}");
+        let input = &report.inputs[0];
+        assert_eq!(input.container.as_deref(), Some("minidump"));
+        assert_eq!(input.regions, regions, "{name}");
+        assert!(input.warnings.is_empty() && input.error.is_none(), "{name}: {input:?}");
+    }
+}
+
+// ---- hostile input -------------------------------------------------------------------
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn put_u32(b: &mut [u8], off: usize, v: u32) {
+    b[off..off + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+fn put_u64(b: &mut [u8], off: usize, v: u64) {
+    b[off..off + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+fn get_u32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap())
+}
+
+fn get_u64(b: &[u8], off: usize) -> u64 {
+    u64::from_le_bytes(b[off..off + 8].try_into().unwrap())
+}
+
+/// The minidump directory entry for a stream type: (entry offset, rva).
+fn stream_entry(b: &[u8], ty: u32) -> Option<(usize, usize)> {
+    let (n, dir) = (get_u32(b, 8) as usize, get_u32(b, 12) as usize);
+    (0..n).map(|i| dir + 12 * i).find(|&e| get_u32(b, e) == ty).map(|e| (e, get_u32(b, e + 8) as usize))
+}
+
+/// Truncated and corrupted copies of every fixture: each gets a record, none
+/// crashes or hangs the scan, and a good file scanned alongside keeps all its findings.
+#[test]
+fn hostile_copies_never_crash_and_never_hide_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hostile: Vec<PathBuf> = Vec::new();
+    let sources = ["pem-ascii.core", "pem-ascii.dmp", "pem-utf16.core", "pem-utf16.dmp", "clean.core", "clean.dmp"];
+    for name in sources {
+        let good = std::fs::read(dump(name)).unwrap();
+        for cut in [0usize, 1, 3, 4, 31, 63, 64, 100, 1000, good.len() / 3, good.len() / 2, good.len() - 1] {
+            hostile.push(write(tmp.path(), &format!("{name}.cut{cut}"), &good[..cut.min(good.len())]));
+        }
+        // deterministic byte flips all over the file
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        for round in 0..6 {
+            let mut b = good.clone();
+            for _ in 0..(40 << round) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed % b.len() as u64) as usize;
+                b[i] = (seed >> 32) as u8;
+            }
+            hostile.push(write(tmp.path(), &format!("{name}.flip{round}"), &b));
+        }
+        // flips confined to the headers, where parsers live
+        for round in 0..8 {
+            let mut b = good.clone();
+            for k in 0..16 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let i = (seed % 4096) as usize % b.len();
+                b[i] ^= 1 << ((k + round) % 8);
+            }
+            hostile.push(write(tmp.path(), &format!("{name}.hdr{round}"), &b));
+        }
+    }
+    // targeted minidump damage
+    let md = std::fs::read(dump("pem-ascii.dmp")).unwrap();
+    let mut b = md.clone();
+    put_u32(&mut b, 8, u32::MAX); // stream count in the billions
+    hostile.push(write(tmp.path(), "md-streams-max", &b));
+    let mut b = md.clone();
+    put_u32(&mut b, 12, u32::MAX - 5); // directory past EOF
+    hostile.push(write(tmp.path(), "md-directory-past-eof", &b));
+    let (entry, rva) = stream_entry(&md, 5).expect("MemoryList present");
+    let mut b = md.clone();
+    put_u32(&mut b, rva, u32::MAX); // descriptor count in the billions
+    hostile.push(write(tmp.path(), "md-descriptors-max", &b));
+    let mut b = md.clone();
+    put_u32(&mut b, rva + 4 + 12, (md.len() - 10) as u32); // first range's data runs past EOF
+    put_u32(&mut b, rva + 4 + 8, u32::MAX);
+    hostile.push(write(tmp.path(), "md-range-past-eof", &b));
+    let mut b = md.clone();
+    let n = get_u32(&md, rva) as usize;
+    for i in 0..n {
+        let d = rva + 4 + 16 * i;
+        put_u32(&mut b, d + 12, get_u32(&md, rva + 4 + 12)); // every range aliases the first
+    }
+    hostile.push(write(tmp.path(), "md-overlapping-ranges", &b));
+    let mut b = md.clone();
+    put_u32(&mut b, entry + 4, u32::MAX); // stream size absurd
+    hostile.push(write(tmp.path(), "md-stream-size-max", &b));
+
+    // targeted ELF core damage
+    let core = std::fs::read(dump("pem-ascii.core")).unwrap();
+    let phoff = get_u64(&core, 32) as usize;
+    let mut b = core.clone();
+    b[56..58].copy_from_slice(&0xffffu16.to_le_bytes()); // PN_XNUM with a garbage section table
+    put_u64(&mut b, 40, u64::MAX - 100);
+    hostile.push(write(tmp.path(), "core-phnum-xnum", &b));
+    let mut b = core.clone();
+    put_u64(&mut b, 32, u64::MAX - 8); // program headers past EOF
+    hostile.push(write(tmp.path(), "core-phoff-past-eof", &b));
+    let mut b = core.clone();
+    for i in 0..usize::from(u16::from_le_bytes([core[56], core[57]])) {
+        let ph = phoff + 56 * i;
+        if get_u32(&core, ph) == 1 {
+            put_u64(&mut b, ph + 8, u64::MAX - 4096); // p_offset far past EOF
+            put_u64(&mut b, ph + 32, u64::MAX); // p_filesz absurd
+        }
+        if get_u32(&core, ph) == 4 {
+            put_u64(&mut b, ph + 32, u64::MAX / 2); // note segment size absurd
+        }
+    }
+    hostile.push(write(tmp.path(), "core-segments-absurd", &b));
+    let mut b = core.clone();
+    for i in 0..usize::from(u16::from_le_bytes([core[56], core[57]])) {
+        let ph = phoff + 56 * i;
+        if get_u32(&core, ph) == 4 {
+            let note = get_u64(&core, ph + 8) as usize;
+            // every note header claims a huge description
+            let end = note + get_u64(&core, ph + 32) as usize;
+            let mut off = note;
+            while off + 12 <= end {
+                let (namesz, descsz) = (get_u32(&core, off) as usize, get_u32(&core, off + 4) as usize);
+                put_u32(&mut b, off + 4, u32::MAX - 3);
+                off += 12 + namesz.div_ceil(4) * 4 + descsz.div_ceil(4) * 4;
+            }
+        }
+    }
+    hostile.push(write(tmp.path(), "core-notes-absurd", &b));
+    hostile.push(write(tmp.path(), "zero-length", b""));
+    hostile.push(write(tmp.path(), "one-byte", b"M"));
+    hostile.push(write(tmp.path(), "magic-only-mdmp", b"MDMP"));
+    hostile.push(write(tmp.path(), "magic-only-elf", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x04\0"));
+
+    let good = dump("pem-ascii.core");
+    let (_, alone) = scan_json(&[s(&good)]);
+    let mut args: Vec<&str> = hostile.iter().map(|p| s(p)).collect();
+    args.push(s(&good));
+    let (code, report) = scan_json(&args);
+    assert_eq!(code, 1);
+    assert_eq!(report.inputs.len(), hostile.len() + 1, "every input gets a record");
+    let good_findings: Vec<_> = report.findings.iter().filter(|f| f.path == s(&good)).collect();
+    assert_eq!(good_findings.len(), alone.findings.len());
+    for input in &report.inputs {
+        assert!(input.error.is_none(), "{}: {:?}", input.path, input.error);
+        assert_eq!(input.bytes_scanned, input.size, "{}: every byte present is scanned", input.path);
+    }
+    // damage that a parser notices is said, not swallowed
+    let warned = |name: &str| report.inputs.iter().any(|i| i.path.ends_with(name) && !i.warnings.is_empty());
+    for name in ["md-streams-max", "md-descriptors-max", "md-range-past-eof", "core-phoff-past-eof", "core-segments-absurd"] {
+        assert!(warned(name), "{name} should carry a warning");
+    }
+    // a core cut in half still yields the keys in the half that survived
+    let half = format!("pem-ascii.core.cut{}", std::fs::metadata(&good).unwrap().len() / 2);
+    let survivors = report.findings.iter().filter(|f| f.path.ends_with(&half)).count();
+    let expected = alone.findings.iter().filter(|f| f.offset < std::fs::metadata(&good).unwrap().len() / 2).count();
+    assert!(expected > 0);
+    assert_eq!(survivors, expected);
+}
+
+#[test]
+fn key_cut_off_by_truncation_is_reported_truncated_with_identity() {
+    let core = std::fs::read(dump("pem-ascii.core")).unwrap();
+    let planted = expectations("pem-ascii");
+    let rsa = planted.iter().find(|p| p.key_file.contains("rsa2048-pkcs1")).unwrap();
+    let (_, full) = scan_json(&[s(&dump("pem-ascii.core"))]);
+    let f = full.findings.iter().find(|f| addr(f) == Some(rsa.address)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = write(tmp.path(), "cut.core", &core[..f.offset as usize + 900]);
+    let (code, report) = scan_json(&[s(&cut)]);
+    assert_eq!(code, 1);
+    let t = report.findings.iter().find(|g| g.offset == f.offset).expect("truncated key reported");
+    let key = t.key.as_ref().unwrap();
+    assert!(key.truncated && !key.validated);
+    assert_eq!(t.severity, "high");
+    assert_eq!(t.fingerprint, rsa.fingerprint, "the modulus survived, so the identity did");
+    assert!(report.inputs[0].warnings.iter().any(|w| w.contains("truncated")), "{:?}", report.inputs[0].warnings);
+}
+
+// ---- exit codes and usage --------------------------------------------------------------
+
+#[test]
+fn exit_codes() {
+    let missing = "/nonexistent/keysweep-test-path";
+    assert_eq!(run(&["scan", "--format", "json", s(&dump("clean.core"))]).0, 0);
+    assert_eq!(run(&["scan", "--format", "json", s(&dump("pem-ascii.core"))]).0, 1);
+    let (code, out, _) = run(&["scan", "--format", "json", missing]);
+    assert_eq!(code, 2, "an input that could not be scanned and no findings");
+    assert!(out.contains("No such file"));
+    assert_eq!(run(&["scan", "--format", "json", missing, s(&dump("pem-ascii.core"))]).0, 1, "findings outrank errors");
+    let (code, _, err) = run(&["scan"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no paths"));
+    assert_eq!(run(&["scan", "--no-such-flag", "x"]).0, 2);
+    assert_eq!(run(&["scan", "--format", "yaml", "x"]).0, 2);
+    assert_eq!(run(&["--version"]).0, 0);
+}
+
+// ---- formats -----------------------------------------------------------------------------
+
+#[test]
+fn jsonl_streams_typed_lines_with_the_same_fields() {
+    let (code, out, _) = run(&["scan", "--format", "jsonl", s(&dump("pem-utf16.core")), s(&dump("clean.dmp"))]);
+    assert_eq!(code, 1);
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["finding", "finding", "input", "input", "summary"]);
+    for l in &lines[..2] {
+        let mut obj = l.as_object().unwrap().clone();
+        obj.remove("type");
+        let f: FindingM = serde_json::from_value(Value::Object(obj)).unwrap();
+        assert_eq!(f.encoding, "utf16le");
+    }
+    assert_eq!(lines[4]["findings"], 2);
+    assert_eq!(lines[4]["tool"]["name"], "keysweep");
+}
+
+#[test]
+fn text_output_groups_by_file_and_summarises() {
+    let (code, out, _) = run(&["scan", "--format", "text", s(&dump("pem-utf16.dmp"))]);
+    assert_eq!(code, 1);
+    assert!(out.contains("pem-utf16.dmp (minidump"));
+    assert!(out.contains("critical rsa-private-key [validated]"));
+    assert!(out.contains("(utf16le) in heap @ 0x"));
+    assert!(out.contains("2 finding(s): 2 critical"));
+}
+
+#[test]
+fn output_file_and_show_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.json");
+    let (code, stdout, _) = run(&["scan", "--format", "json", "-o", s(&out), "--show-secrets", s(&dump("pem-ascii.core"))]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let report: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let planted = expectations("pem-ascii");
+    for p in &planted {
+        let f = report.findings.iter().find(|f| addr(f) == Some(p.address)).unwrap();
+        let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
+        assert_eq!(f.secret.as_deref(), Some(text.trim_end()), "{}", p.key_file);
+    }
+    // and without the flag, no line of any key body appears anywhere in the report
+    let (_, plain, _) = run(&["scan", "--format", "json", s(&dump("pem-ascii.core"))]);
+    for p in &planted {
+        let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
+        for line in text.lines().filter(|l| l.len() >= 16 && !l.starts_with("-----") && !l.contains(':')) {
+            assert!(!plain.contains(line), "{}: body line leaked", p.key_file);
+        }
+    }
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+#[test]
+fn files_from_file_and_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = tmp.path().join("list");
+    std::fs::write(&list, format!("{}\r\n\n{}\n", s(&dump("pem-utf16.core")), s(&dump("clean.core")))).unwrap();
+    let (code, report) = scan_json(&["--files-from", s(&list)]);
+    assert_eq!(code, 1);
+    assert_eq!(report.inputs.len(), 2);
+    let stdin = format!("{}\n", s(&dump("pem-utf16.dmp")));
+    let (code, out, _) = run_with_stdin(&["scan", "--format", "json", "--files-from", "-"], Some(&stdin));
+    assert_eq!(code, 1);
+    let report: Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(report.findings.len(), 2);
+}
+
+#[test]
+fn directories_walk_in_order_and_symlinks_are_opt_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("b/deeper")).unwrap();
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    std::fs::copy(dump("pem-utf16.dmp"), root.join("b/deeper/x.dmp")).unwrap();
+    std::fs::copy(dump("clean.dmp"), root.join("a/clean.dmp")).unwrap();
+    std::os::unix::fs::symlink(dump("pem-ascii.core"), root.join("a/link.core")).unwrap();
+    std::os::unix::fs::symlink(root, root.join("b/loop")).unwrap();
+
+    let (code, report) = scan_json(&[s(root)]);
+    assert_eq!(code, 1);
+    let paths: Vec<String> = report.inputs.iter().map(|i| i.path.clone()).collect();
+    let scanned: Vec<&String> = paths.iter().filter(|p| p.ends_with(".dmp")).collect();
+    assert!(scanned[0].ends_with("a/clean.dmp") && scanned[1].ends_with("b/deeper/x.dmp"), "{paths:?}");
+    let link = report.inputs.iter().find(|i| i.path.ends_with("a/link.core")).unwrap();
+    assert!(link.skipped.as_deref().unwrap().contains("symbolic link"));
+    assert_eq!(report.findings.len(), 2);
+    assert_eq!(code, 1);
+
+    let (_, followed) = scan_json(&["--follow-symlinks", s(root)]);
+    assert!(followed.findings.iter().any(|f| f.path.ends_with("a/link.core")));
+    assert!(followed.inputs.iter().any(|i| i.skipped.as_deref().is_some_and(|r| r.contains("loop"))));
+    // a named symlink is followed even without the flag
+    let (code, named) = scan_json(&[s(&root.join("a/link.core"))]);
+    assert_eq!(code, 1);
+    assert_eq!(named.findings.len(), expectations("pem-ascii").len());
+}
+
+#[test]
+fn vanished_file_is_an_input_error_and_the_rest_is_scanned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gone = tmp.path().join("gone.core");
+    let list = tmp.path().join("list");
+    std::fs::write(&list, format!("{}\n{}\n", s(&gone), s(&dump("pem-utf16.core")))).unwrap();
+    let (code, report) = scan_json(&["--files-from", s(&list)]);
+    assert_eq!(code, 1);
+    assert!(report.inputs.iter().any(|i| i.path.ends_with("gone.core") && i.error.is_some()));
+    assert_eq!(report.findings.len(), 2);
+    assert_eq!(report.summary.files_with_errors, 1);
+}
+
+#[test]
+fn unreadable_file_is_an_input_error() {
+    // root reads everything; this check only means something for other users
+    if unsafe_euid_is_root() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("secret.core");
+    std::fs::copy(dump("pem-ascii.core"), &p).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let (code, report) = scan_json(&[s(&p), s(&dump("pem-utf16.core"))]);
+    assert_eq!(code, 1);
+    assert!(report.inputs[0].error.as_deref().unwrap().contains("ermission"));
+}
+
+fn unsafe_euid_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")))
+        .unwrap_or(false)
+}
+
+#[test]
+fn one_thread_and_many_threads_agree() {
+    let files = [dump("pem-ascii.core"), dump("pem-ascii.dmp"), dump("pem-utf16.core"), dump("pem-utf16.dmp")];
+    let mut a: Vec<&str> = vec!["-j", "1"];
+    a.extend(files.iter().map(|p| s(p)));
+    let mut b: Vec<&str> = vec!["-j", "4"];
+    b.extend(files.iter().map(|p| s(p)));
+    let key = |r: &Report| r.findings.iter().map(|f| (f.path.clone(), f.offset, f.fingerprint.clone())).collect::<Vec<_>>();
+    assert_eq!(key(&scan_json(&a).1), key(&scan_json(&b).1));
+}
+
+// ---- false positives ---------------------------------------------------------------------------
+
+/// Random bytes, real binaries and libraries (libcrypto keeps every PEM label
+/// as a constant), and dumps of processes without keys: nothing is reported.
+#[test]
+fn no_false_positives_on_clean_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seed = 42u64;
+    let random: Vec<u8> = (0..(16 << 20))
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 29) as u8
+        })
+        .collect();
+    let random = write(tmp.path(), "random.bin", &random);
+    let mut paths = vec![random, dump("clean.core"), dump("clean.dmp"), PathBuf::from(BIN)];
+    let candidates = [
+        "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
+        "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+        "/usr/bin/openssl",
+        "/usr/bin/ssh-keygen",
+        "/usr/bin/gpg",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+    ];
+    let present: Vec<PathBuf> = candidates.iter().map(PathBuf::from).filter(|p| p.exists()).collect();
+    assert!(!present.is_empty(), "no system binaries to test against");
+    paths.extend(present);
+    let args: Vec<&str> = paths.iter().map(|p| s(p)).collect();
+    let (code, report) = scan_json(&args);
+    assert_eq!(report.findings.len(), 0, "{:#?}", report.findings);
+    assert_eq!(code, 0);
+}
