@@ -34,7 +34,12 @@ fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .expect("run keysweep");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
@@ -155,8 +160,12 @@ fn scan_json(args: &[&str]) -> (i32, Report) {
     let mut all = vec!["scan", "--format", "json"];
     all.extend_from_slice(args);
     let (code, out, err) = run(&all);
-    let report: Report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\n{err}"));
-    assert!(!out.contains("internal error"), "a scan hit an internal error: {out}");
+    let report: Report =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\n{err}"));
+    assert!(
+        !out.contains("internal error"),
+        "a scan hit an internal error: {out}"
+    );
     (code, report)
 }
 
@@ -189,7 +198,9 @@ fn expectations(name: &str) -> Vec<Planted> {
 }
 
 fn addr(f: &FindingM) -> Option<u64> {
-    f.address.as_deref().map(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap())
+    f.address
+        .as_deref()
+        .map(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap())
 }
 
 // ---- planted keys ------------------------------------------------------------------
@@ -209,11 +220,30 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
             .findings
             .iter()
             .find(|f| addr(f) == Some(p.address))
-            .unwrap_or_else(|| panic!("{dump_name}: {} ({}) not found at {:#x}", p.key_file, p.placement, p.address));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{dump_name}: {} ({}) not found at {:#x}",
+                    p.key_file, p.placement, p.address
+                )
+            });
         assert_eq!(f.container, container);
         let wide = p.placement == "wide";
-        assert_eq!(f.encoding, if wide { "utf16le" } else { "ascii" }, "{}", p.key_file);
-        assert_eq!(f.region.kind, if p.placement == "stack" { "stack" } else { "heap" }, "{}", p.key_file);
+        assert_eq!(
+            f.encoding,
+            if wide { "utf16le" } else { "ascii" },
+            "{}",
+            p.key_file
+        );
+        assert_eq!(
+            f.region.kind,
+            if p.placement == "stack" {
+                "stack"
+            } else {
+                "heap"
+            },
+            "{}",
+            p.key_file
+        );
         assert_eq!(f.fingerprint, p.fingerprint, "{}: fingerprint", p.key_file);
         let key = f.key.as_ref().unwrap();
         if p.key_file.contains("encrypted") {
@@ -240,12 +270,23 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
     }
     let input = &report.inputs[0];
     assert_eq!(input.container.as_deref(), Some(container));
-    assert!(input.error.is_none() && input.warnings.is_empty(), "{:?}", input);
-    assert_eq!(input.bytes_scanned, bytes.len() as u64, "every byte of the file is scanned");
+    assert!(
+        input.error.is_none() && input.warnings.is_empty(),
+        "{:?}",
+        input
+    );
+    assert_eq!(
+        input.bytes_scanned,
+        bytes.len() as u64,
+        "every byte of the file is scanned"
+    );
     if container == "elf-core" {
         // a core holds each planted buffer exactly once
         assert_eq!(report.findings.len(), planted.len());
-        assert_eq!(input.process.as_ref().and_then(|p| p.name.as_deref()), Some("holder"));
+        assert_eq!(
+            input.process.as_ref().and_then(|p| p.name.as_deref()),
+            Some("holder")
+        );
     }
 }
 
@@ -279,10 +320,23 @@ fn memchr_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[test]
 fn minidump_stack_copy_is_labelled_with_its_thread() {
     let (_, report) = scan_json(&[s(&dump("pem-ascii.dmp"))]);
-    let stack: Vec<_> = report.findings.iter().filter(|f| f.region.kind == "stack").collect();
+    let stack: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.region.kind == "stack")
+        .collect();
     assert!(!stack.is_empty());
-    assert!(stack.iter().all(|f| f.region.name.as_deref().is_some_and(|n| n.starts_with("thread "))));
-    let heap = report.findings.iter().find(|f| f.region.kind == "heap").unwrap();
+    assert!(stack.iter().all(|f| {
+        f.region
+            .name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("thread "))
+    }));
+    let heap = report
+        .findings
+        .iter()
+        .find(|f| f.region.kind == "heap")
+        .unwrap();
     assert_eq!(heap.region.perms.as_deref(), Some("rw-"));
 }
 
@@ -292,7 +346,12 @@ fn clean_dumps_give_no_findings_and_exit_0() {
     assert_eq!(code, 0);
     assert!(report.findings.is_empty());
     assert_eq!(report.inputs.len(), 2);
-    assert!(report.inputs.iter().all(|i| i.error.is_none() && i.warnings.is_empty()));
+    assert!(
+        report
+            .inputs
+            .iter()
+            .all(|i| i.error.is_none() && i.warnings.is_empty())
+    );
     assert_eq!(report.summary.findings, 0);
 }
 
@@ -311,7 +370,10 @@ fn public_minidumps_parse_without_errors_or_findings() {
         let input = &report.inputs[0];
         assert_eq!(input.container.as_deref(), Some("minidump"));
         assert_eq!(input.regions, regions, "{name}");
-        assert!(input.warnings.is_empty() && input.error.is_none(), "{name}: {input:?}");
+        assert!(
+            input.warnings.is_empty() && input.error.is_none(),
+            "{name}: {input:?}"
+        );
     }
 }
 
@@ -342,7 +404,10 @@ fn get_u64(b: &[u8], off: usize) -> u64 {
 /// The minidump directory entry for a stream type: (entry offset, rva).
 fn stream_entry(b: &[u8], ty: u32) -> Option<(usize, usize)> {
     let (n, dir) = (get_u32(b, 8) as usize, get_u32(b, 12) as usize);
-    (0..n).map(|i| dir + 12 * i).find(|&e| get_u32(b, e) == ty).map(|e| (e, get_u32(b, e + 8) as usize))
+    (0..n)
+        .map(|i| dir + 12 * i)
+        .find(|&e| get_u32(b, e) == ty)
+        .map(|e| (e, get_u32(b, e + 8) as usize))
 }
 
 /// Truncated and corrupted copies of every fixture: each gets a record, none
@@ -351,11 +416,35 @@ fn stream_entry(b: &[u8], ty: u32) -> Option<(usize, usize)> {
 fn hostile_copies_never_crash_and_never_hide_other_files() {
     let tmp = tempfile::tempdir().unwrap();
     let mut hostile: Vec<PathBuf> = Vec::new();
-    let sources = ["pem-ascii.core", "pem-ascii.dmp", "pem-utf16.core", "pem-utf16.dmp", "clean.core", "clean.dmp"];
+    let sources = [
+        "pem-ascii.core",
+        "pem-ascii.dmp",
+        "pem-utf16.core",
+        "pem-utf16.dmp",
+        "clean.core",
+        "clean.dmp",
+    ];
     for name in sources {
         let good = std::fs::read(dump(name)).unwrap();
-        for cut in [0usize, 1, 3, 4, 31, 63, 64, 100, 1000, good.len() / 3, good.len() / 2, good.len() - 1] {
-            hostile.push(write(tmp.path(), &format!("{name}.cut{cut}"), &good[..cut.min(good.len())]));
+        for cut in [
+            0usize,
+            1,
+            3,
+            4,
+            31,
+            63,
+            64,
+            100,
+            1000,
+            good.len() / 3,
+            good.len() / 2,
+            good.len() - 1,
+        ] {
+            hostile.push(write(
+                tmp.path(),
+                &format!("{name}.cut{cut}"),
+                &good[..cut.min(good.len())],
+            ));
         }
         // deterministic byte flips all over the file
         let mut seed = 0x9e3779b97f4a7c15u64;
@@ -441,7 +530,10 @@ fn hostile_copies_never_crash_and_never_hide_other_files() {
             let end = note + get_u64(&core, ph + 32) as usize;
             let mut off = note;
             while off + 12 <= end {
-                let (namesz, descsz) = (get_u32(&core, off) as usize, get_u32(&core, off + 4) as usize);
+                let (namesz, descsz) = (
+                    get_u32(&core, off) as usize,
+                    get_u32(&core, off + 4) as usize,
+                );
                 put_u32(&mut b, off + 4, u32::MAX - 3);
                 off += 12 + namesz.div_ceil(4) * 4 + descsz.div_ceil(4) * 4;
             }
@@ -451,7 +543,11 @@ fn hostile_copies_never_crash_and_never_hide_other_files() {
     hostile.push(write(tmp.path(), "zero-length", b""));
     hostile.push(write(tmp.path(), "one-byte", b"M"));
     hostile.push(write(tmp.path(), "magic-only-mdmp", b"MDMP"));
-    hostile.push(write(tmp.path(), "magic-only-elf", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x04\0"));
+    hostile.push(write(
+        tmp.path(),
+        "magic-only-elf",
+        b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x04\0",
+    ));
 
     let good = dump("pem-ascii.core");
     let (_, alone) = scan_json(&[s(&good)]);
@@ -459,22 +555,56 @@ fn hostile_copies_never_crash_and_never_hide_other_files() {
     args.push(s(&good));
     let (code, report) = scan_json(&args);
     assert_eq!(code, 1);
-    assert_eq!(report.inputs.len(), hostile.len() + 1, "every input gets a record");
-    let good_findings: Vec<_> = report.findings.iter().filter(|f| f.path == s(&good)).collect();
+    assert_eq!(
+        report.inputs.len(),
+        hostile.len() + 1,
+        "every input gets a record"
+    );
+    let good_findings: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.path == s(&good))
+        .collect();
     assert_eq!(good_findings.len(), alone.findings.len());
     for input in &report.inputs {
         assert!(input.error.is_none(), "{}: {:?}", input.path, input.error);
-        assert_eq!(input.bytes_scanned, input.size, "{}: every byte present is scanned", input.path);
+        assert_eq!(
+            input.bytes_scanned, input.size,
+            "{}: every byte present is scanned",
+            input.path
+        );
     }
     // damage that a parser notices is said, not swallowed
-    let warned = |name: &str| report.inputs.iter().any(|i| i.path.ends_with(name) && !i.warnings.is_empty());
-    for name in ["md-streams-max", "md-descriptors-max", "md-range-past-eof", "core-phoff-past-eof", "core-segments-absurd"] {
+    let warned = |name: &str| {
+        report
+            .inputs
+            .iter()
+            .any(|i| i.path.ends_with(name) && !i.warnings.is_empty())
+    };
+    for name in [
+        "md-streams-max",
+        "md-descriptors-max",
+        "md-range-past-eof",
+        "core-phoff-past-eof",
+        "core-segments-absurd",
+    ] {
         assert!(warned(name), "{name} should carry a warning");
     }
     // a core cut in half still yields the keys in the half that survived
-    let half = format!("pem-ascii.core.cut{}", std::fs::metadata(&good).unwrap().len() / 2);
-    let survivors = report.findings.iter().filter(|f| f.path.ends_with(&half)).count();
-    let expected = alone.findings.iter().filter(|f| f.offset < std::fs::metadata(&good).unwrap().len() / 2).count();
+    let half = format!(
+        "pem-ascii.core.cut{}",
+        std::fs::metadata(&good).unwrap().len() / 2
+    );
+    let survivors = report
+        .findings
+        .iter()
+        .filter(|f| f.path.ends_with(&half))
+        .count();
+    let expected = alone
+        .findings
+        .iter()
+        .filter(|f| f.offset < std::fs::metadata(&good).unwrap().len() / 2)
+        .count();
     assert!(expected > 0);
     assert_eq!(survivors, expected);
 }
@@ -483,19 +613,40 @@ fn hostile_copies_never_crash_and_never_hide_other_files() {
 fn key_cut_off_by_truncation_is_reported_truncated_with_identity() {
     let core = std::fs::read(dump("pem-ascii.core")).unwrap();
     let planted = expectations("pem-ascii");
-    let rsa = planted.iter().find(|p| p.key_file.contains("rsa2048-pkcs1")).unwrap();
+    let rsa = planted
+        .iter()
+        .find(|p| p.key_file.contains("rsa2048-pkcs1"))
+        .unwrap();
     let (_, full) = scan_json(&[s(&dump("pem-ascii.core"))]);
-    let f = full.findings.iter().find(|f| addr(f) == Some(rsa.address)).unwrap();
+    let f = full
+        .findings
+        .iter()
+        .find(|f| addr(f) == Some(rsa.address))
+        .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let cut = write(tmp.path(), "cut.core", &core[..f.offset as usize + 900]);
     let (code, report) = scan_json(&[s(&cut)]);
     assert_eq!(code, 1);
-    let t = report.findings.iter().find(|g| g.offset == f.offset).expect("truncated key reported");
+    let t = report
+        .findings
+        .iter()
+        .find(|g| g.offset == f.offset)
+        .expect("truncated key reported");
     let key = t.key.as_ref().unwrap();
     assert!(key.truncated && !key.validated);
     assert_eq!(t.severity, "high");
-    assert_eq!(t.fingerprint, rsa.fingerprint, "the modulus survived, so the identity did");
-    assert!(report.inputs[0].warnings.iter().any(|w| w.contains("truncated")), "{:?}", report.inputs[0].warnings);
+    assert_eq!(
+        t.fingerprint, rsa.fingerprint,
+        "the modulus survived, so the identity did"
+    );
+    assert!(
+        report.inputs[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("truncated")),
+        "{:?}",
+        report.inputs[0].warnings
+    );
 }
 
 // ---- exit codes and usage --------------------------------------------------------------
@@ -503,12 +654,32 @@ fn key_cut_off_by_truncation_is_reported_truncated_with_identity() {
 #[test]
 fn exit_codes() {
     let missing = "/nonexistent/keysweep-test-path";
-    assert_eq!(run(&["scan", "--format", "json", s(&dump("clean.core"))]).0, 0);
-    assert_eq!(run(&["scan", "--format", "json", s(&dump("pem-ascii.core"))]).0, 1);
+    assert_eq!(
+        run(&["scan", "--format", "json", s(&dump("clean.core"))]).0,
+        0
+    );
+    assert_eq!(
+        run(&["scan", "--format", "json", s(&dump("pem-ascii.core"))]).0,
+        1
+    );
     let (code, out, _) = run(&["scan", "--format", "json", missing]);
-    assert_eq!(code, 2, "an input that could not be scanned and no findings");
+    assert_eq!(
+        code, 2,
+        "an input that could not be scanned and no findings"
+    );
     assert!(out.contains("No such file"));
-    assert_eq!(run(&["scan", "--format", "json", missing, s(&dump("pem-ascii.core"))]).0, 1, "findings outrank errors");
+    assert_eq!(
+        run(&[
+            "scan",
+            "--format",
+            "json",
+            missing,
+            s(&dump("pem-ascii.core"))
+        ])
+        .0,
+        1,
+        "findings outrank errors"
+    );
     let (code, _, err) = run(&["scan"]);
     assert_eq!(code, 2);
     assert!(err.contains("no paths"));
@@ -521,9 +692,18 @@ fn exit_codes() {
 
 #[test]
 fn jsonl_streams_typed_lines_with_the_same_fields() {
-    let (code, out, _) = run(&["scan", "--format", "jsonl", s(&dump("pem-utf16.core")), s(&dump("clean.dmp"))]);
+    let (code, out, _) = run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        s(&dump("pem-utf16.core")),
+        s(&dump("clean.dmp")),
+    ]);
     assert_eq!(code, 1);
-    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["finding", "finding", "input", "input", "summary"]);
     for l in &lines[..2] {
@@ -550,13 +730,25 @@ fn text_output_groups_by_file_and_summarises() {
 fn output_file_and_show_secrets() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("report.json");
-    let (code, stdout, _) = run(&["scan", "--format", "json", "-o", s(&out), "--show-secrets", s(&dump("pem-ascii.core"))]);
+    let (code, stdout, _) = run(&[
+        "scan",
+        "--format",
+        "json",
+        "-o",
+        s(&out),
+        "--show-secrets",
+        s(&dump("pem-ascii.core")),
+    ]);
     assert_eq!(code, 1);
     assert!(stdout.is_empty());
     let report: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let planted = expectations("pem-ascii");
     for p in &planted {
-        let f = report.findings.iter().find(|f| addr(f) == Some(p.address)).unwrap();
+        let f = report
+            .findings
+            .iter()
+            .find(|f| addr(f) == Some(p.address))
+            .unwrap();
         let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
         assert_eq!(f.secret.as_deref(), Some(text.trim_end()), "{}", p.key_file);
     }
@@ -564,7 +756,10 @@ fn output_file_and_show_secrets() {
     let (_, plain, _) = run(&["scan", "--format", "json", s(&dump("pem-ascii.core"))]);
     for p in &planted {
         let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
-        for line in text.lines().filter(|l| l.len() >= 16 && !l.starts_with("-----") && !l.contains(':')) {
+        for line in text
+            .lines()
+            .filter(|l| l.len() >= 16 && !l.starts_with("-----") && !l.contains(':'))
+        {
             assert!(!plain.contains(line), "{}: body line leaked", p.key_file);
         }
     }
@@ -576,12 +771,23 @@ fn output_file_and_show_secrets() {
 fn files_from_file_and_stdin() {
     let tmp = tempfile::tempdir().unwrap();
     let list = tmp.path().join("list");
-    std::fs::write(&list, format!("{}\r\n\n{}\n", s(&dump("pem-utf16.core")), s(&dump("clean.core")))).unwrap();
+    std::fs::write(
+        &list,
+        format!(
+            "{}\r\n\n{}\n",
+            s(&dump("pem-utf16.core")),
+            s(&dump("clean.core"))
+        ),
+    )
+    .unwrap();
     let (code, report) = scan_json(&["--files-from", s(&list)]);
     assert_eq!(code, 1);
     assert_eq!(report.inputs.len(), 2);
     let stdin = format!("{}\n", s(&dump("pem-utf16.dmp")));
-    let (code, out, _) = run_with_stdin(&["scan", "--format", "json", "--files-from", "-"], Some(&stdin));
+    let (code, out, _) = run_with_stdin(
+        &["scan", "--format", "json", "--files-from", "-"],
+        Some(&stdin),
+    );
     assert_eq!(code, 1);
     let report: Report = serde_json::from_str(&out).unwrap();
     assert_eq!(report.findings.len(), 2);
@@ -602,15 +808,32 @@ fn directories_walk_in_order_and_symlinks_are_opt_in() {
     assert_eq!(code, 1);
     let paths: Vec<String> = report.inputs.iter().map(|i| i.path.clone()).collect();
     let scanned: Vec<&String> = paths.iter().filter(|p| p.ends_with(".dmp")).collect();
-    assert!(scanned[0].ends_with("a/clean.dmp") && scanned[1].ends_with("b/deeper/x.dmp"), "{paths:?}");
-    let link = report.inputs.iter().find(|i| i.path.ends_with("a/link.core")).unwrap();
+    assert!(
+        scanned[0].ends_with("a/clean.dmp") && scanned[1].ends_with("b/deeper/x.dmp"),
+        "{paths:?}"
+    );
+    let link = report
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with("a/link.core"))
+        .unwrap();
     assert!(link.skipped.as_deref().unwrap().contains("symbolic link"));
     assert_eq!(report.findings.len(), 2);
     assert_eq!(code, 1);
 
     let (_, followed) = scan_json(&["--follow-symlinks", s(root)]);
-    assert!(followed.findings.iter().any(|f| f.path.ends_with("a/link.core")));
-    assert!(followed.inputs.iter().any(|i| i.skipped.as_deref().is_some_and(|r| r.contains("loop"))));
+    assert!(
+        followed
+            .findings
+            .iter()
+            .any(|f| f.path.ends_with("a/link.core"))
+    );
+    assert!(
+        followed
+            .inputs
+            .iter()
+            .any(|i| i.skipped.as_deref().is_some_and(|r| r.contains("loop")))
+    );
     // a named symlink is followed even without the flag
     let (code, named) = scan_json(&[s(&root.join("a/link.core"))]);
     assert_eq!(code, 1);
@@ -622,10 +845,19 @@ fn vanished_file_is_an_input_error_and_the_rest_is_scanned() {
     let tmp = tempfile::tempdir().unwrap();
     let gone = tmp.path().join("gone.core");
     let list = tmp.path().join("list");
-    std::fs::write(&list, format!("{}\n{}\n", s(&gone), s(&dump("pem-utf16.core")))).unwrap();
+    std::fs::write(
+        &list,
+        format!("{}\n{}\n", s(&gone), s(&dump("pem-utf16.core"))),
+    )
+    .unwrap();
     let (code, report) = scan_json(&["--files-from", s(&list)]);
     assert_eq!(code, 1);
-    assert!(report.inputs.iter().any(|i| i.path.ends_with("gone.core") && i.error.is_some()));
+    assert!(
+        report
+            .inputs
+            .iter()
+            .any(|i| i.path.ends_with("gone.core") && i.error.is_some())
+    );
     assert_eq!(report.findings.len(), 2);
     assert_eq!(report.summary.files_with_errors, 1);
 }
@@ -643,23 +875,42 @@ fn unreadable_file_is_an_input_error() {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
     let (code, report) = scan_json(&[s(&p), s(&dump("pem-utf16.core"))]);
     assert_eq!(code, 1);
-    assert!(report.inputs[0].error.as_deref().unwrap().contains("ermission"));
+    assert!(
+        report.inputs[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("ermission")
+    );
 }
 
 fn unsafe_euid_is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
 #[test]
 fn one_thread_and_many_threads_agree() {
-    let files = [dump("pem-ascii.core"), dump("pem-ascii.dmp"), dump("pem-utf16.core"), dump("pem-utf16.dmp")];
+    let files = [
+        dump("pem-ascii.core"),
+        dump("pem-ascii.dmp"),
+        dump("pem-utf16.core"),
+        dump("pem-utf16.dmp"),
+    ];
     let mut a: Vec<&str> = vec!["-j", "1"];
     a.extend(files.iter().map(|p| s(p)));
     let mut b: Vec<&str> = vec!["-j", "4"];
     b.extend(files.iter().map(|p| s(p)));
-    let key = |r: &Report| r.findings.iter().map(|f| (f.path.clone(), f.offset, f.fingerprint.clone())).collect::<Vec<_>>();
+    let key = |r: &Report| {
+        r.findings
+            .iter()
+            .map(|f| (f.path.clone(), f.offset, f.fingerprint.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(key(&scan_json(&a).1), key(&scan_json(&b).1));
 }
 
@@ -680,7 +931,12 @@ fn no_false_positives_on_clean_data() {
         })
         .collect();
     let random = write(tmp.path(), "random.bin", &random);
-    let mut paths = vec![random, dump("clean.core"), dump("clean.dmp"), PathBuf::from(BIN)];
+    let mut paths = vec![
+        random,
+        dump("clean.core"),
+        dump("clean.dmp"),
+        PathBuf::from(BIN),
+    ];
     let candidates = [
         "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
         "/usr/lib/x86_64-linux-gnu/libssl.so.3",
@@ -689,7 +945,11 @@ fn no_false_positives_on_clean_data() {
         "/usr/bin/gpg",
         "/usr/lib/x86_64-linux-gnu/libc.so.6",
     ];
-    let present: Vec<PathBuf> = candidates.iter().map(PathBuf::from).filter(|p| p.exists()).collect();
+    let present: Vec<PathBuf> = candidates
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .collect();
     assert!(!present.is_empty(), "no system binaries to test against");
     paths.extend(present);
     let args: Vec<&str> = paths.iter().map(|p| s(p)).collect();
