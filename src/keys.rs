@@ -185,9 +185,7 @@ pub fn parse_pkcs1(der: &[u8]) -> Result<ParsedKey, String> {
     let n = big(&key.modulus);
     let bits = n.bits();
     let spki = rsa_spki(key.modulus.as_bytes(), key.public_exponent.as_bytes());
-    let validation = if bits > MAX_RSA_BITS {
-        Validation::Unverified(format!("{bits}-bit modulus is larger than keysweep checks"))
-    } else if key.other_prime_infos.is_some() {
+    let validation = if key.other_prime_infos.is_some() {
         Validation::Unverified("multi-prime RSA key; primes not checked".to_string())
     } else {
         validate_rsa(
@@ -218,6 +216,16 @@ pub fn validate_rsa(
     crt: [&BigUint; 3],
 ) -> Validation {
     let one = BigUint::one();
+    // Bound the arithmetic before doing any: hostile fields can be megabits long.
+    let n_bits = n.bits();
+    if n_bits > MAX_RSA_BITS {
+        return Validation::Unverified(format!(
+            "{n_bits}-bit modulus is larger than keysweep checks"
+        ));
+    }
+    if p.bits() + q.bits() > n_bits + 1 || e.bits() > n_bits || d.bits() > n_bits {
+        return Validation::Failed("field sizes do not fit the modulus".to_string());
+    }
     if *p <= one || *q <= one || p * q != *n {
         return Validation::Failed("p*q != n".to_string());
     }
@@ -470,11 +478,12 @@ pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) 
         BigUint::from_bytes_be(x),
     );
     let bits = bp.bits();
-    if bits > MAX_RSA_BITS || bp <= BigUint::one() {
+    // bound the modular exponentiation: x must be below q, q and g below p
+    if bits > MAX_RSA_BITS || bp <= BigUint::one() || bq >= bp || bg >= bp || bx >= bq {
         return ParsedKey::new(
             "dsa-private-key",
             "dsa",
-            Validation::Unverified("DSA prime out of range".into()),
+            Validation::Failed("DSA parameters or x out of range".into()),
             None,
         );
     }
@@ -483,8 +492,8 @@ pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) 
         Some(s) if BigUint::from_bytes_be(s) != y => {
             Validation::Failed("y != g^x mod p".to_string())
         }
-        _ if bx >= bq || bx == BigUint::default() => {
-            Validation::Failed("x is not in [1, q)".to_string())
+        _ if bx == BigUint::default() => {
+            Validation::Failed("x is zero".to_string())
         }
         _ => Validation::Valid,
     };
@@ -662,6 +671,27 @@ mod tests {
             validate_rsa(&n, &e, &d2, &p, &q, [&zero, &zero, &zero]),
             Validation::Failed(_)
         ));
+    }
+
+    #[test]
+    fn hostile_field_sizes_are_rejected_before_arithmetic() {
+        let n = BigUint::from(3233u32);
+        let huge = BigUint::one() << 400_000u32;
+        let small = BigUint::from(3u32);
+        let zero = BigUint::default();
+        let started = std::time::Instant::now();
+        let v = validate_rsa(&n, &small, &small, &huge, &huge, [&zero, &zero, &zero]);
+        assert!(matches!(v, Validation::Failed(_)));
+        let big_n = BigUint::one() << 20_000u32;
+        let v = validate_rsa(&big_n, &small, &small, &small, &small, [&zero, &zero, &zero]);
+        assert!(matches!(v, Validation::Unverified(_)));
+        // DSA with a megabit exponent must not run a modular exponentiation
+        let p = BigUint::from(23u32).to_bytes_be();
+        let q = BigUint::from(11u32).to_bytes_be();
+        let g = BigUint::from(4u32).to_bytes_be();
+        let key = dsa_key(&p, &q, &g, None, &huge.to_bytes_be());
+        assert!(matches!(key.validation, Validation::Failed(_)));
+        assert!(started.elapsed().as_secs() < 5);
     }
 
     #[test]

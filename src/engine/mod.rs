@@ -347,6 +347,39 @@ mod tests {
         assert!(found.is_empty());
     }
 
+    /// Damaged copies of every fixture key (cut anywhere, bytes replaced)
+    /// never panic; the engine reports or rejects them.
+    #[test]
+    fn damaged_keys_never_panic() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
+        let mut seed = 7u64;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read(entry.unwrap().path()).unwrap();
+            for cut in (0..text.len()).step_by(7) {
+                let bytes = &text[..cut];
+                let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+                let _ = engine.scan_mapped(bytes, &map);
+            }
+            for _ in 0..200 {
+                let mut bytes = text.clone();
+                for _ in 0..3 {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let i = (seed % bytes.len() as u64) as usize;
+                    let alphabet = b"AZaz09+/=-\\n:\r \0";
+                    bytes[i] = alphabet[(seed >> 40) as usize % alphabet.len()];
+                }
+                let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+                let _ = engine.scan_mapped(&bytes, &map);
+                let wide = utf16le(&bytes);
+                let map = MemoryMap::raw(wide.len() as u64, ContainerKind::Raw, Vec::new());
+                let _ = engine.scan_mapped(&wide, &map);
+            }
+        }
+    }
+
     #[test]
     fn noise_and_empty_input_give_nothing() {
         let engine = Engine::new(default_detectors())
