@@ -492,9 +492,7 @@ pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) 
         Some(s) if BigUint::from_bytes_be(s) != y => {
             Validation::Failed("y != g^x mod p".to_string())
         }
-        _ if bx == BigUint::default() => {
-            Validation::Failed("x is zero".to_string())
-        }
+        _ if bx == BigUint::default() => Validation::Failed("x is zero".to_string()),
         _ => Validation::Valid,
     };
     let spki = dsa_spki(p, q, g, &y.to_bytes_be());
@@ -683,7 +681,14 @@ mod tests {
         let v = validate_rsa(&n, &small, &small, &huge, &huge, [&zero, &zero, &zero]);
         assert!(matches!(v, Validation::Failed(_)));
         let big_n = BigUint::one() << 20_000u32;
-        let v = validate_rsa(&big_n, &small, &small, &small, &small, [&zero, &zero, &zero]);
+        let v = validate_rsa(
+            &big_n,
+            &small,
+            &small,
+            &small,
+            &small,
+            [&zero, &zero, &zero],
+        );
         assert!(matches!(v, Validation::Unverified(_)));
         // DSA with a megabit exponent must not run a modular exponentiation
         let p = BigUint::from(23u32).to_bytes_be();

@@ -957,3 +957,49 @@ fn no_false_positives_on_clean_data() {
     assert_eq!(report.findings.len(), 0, "{:#?}", report.findings);
     assert_eq!(code, 0);
 }
+
+/// Every field a real report carries is documented in the contract, and every
+/// documented rule id is one the tool can emit.
+#[test]
+fn json_contract_document_covers_real_output() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/json-contract.md"),
+    )
+    .unwrap();
+    let (_, out, _) = run(&[
+        "scan",
+        "--format",
+        "json",
+        "--show-secrets",
+        s(&dump("pem-ascii.core")),
+        "/nonexistent",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    fn collect(v: &Value, keys: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    keys.insert(k.clone());
+                    collect(v, keys);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| collect(v, keys)),
+            _ => {}
+        }
+    }
+    collect(&v, &mut keys);
+    for k in keys {
+        assert!(
+            doc.contains(&format!("`{k}`")),
+            "field `{k}` is not documented in docs/json-contract.md"
+        );
+    }
+    for f in v["findings"].as_array().unwrap() {
+        let id = f["rule_id"].as_str().unwrap();
+        assert!(
+            doc.contains(&format!("| `{id}` |")),
+            "rule id {id} undocumented"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Throughput of the scan engine on dump-like data, in bytes per second.
+//! Each benchmark first checks that it finds exactly the keys planted, so a
+//! fast wrong engine cannot post a good number.
+//!
+//!   cargo bench --bench scan
+//!
+//! For whole-binary figures on a multi-GB file see `benches/throughput.sh`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keysweep::container::{ContainerKind, MemoryMap, map_container};
+use keysweep::detect::{default_detectors, utf16le};
+use keysweep::engine::Engine;
+
+const KEYS: [&str; 3] = [
+    include_str!("../fixtures/keys/rsa2048-pkcs1.pem"),
+    include_str!("../fixtures/keys/ec-p256-sec1.pem"),
+    include_str!("../fixtures/keys/ed25519-pkcs8.pem"),
+];
+
+/// 64 MiB shaped like process memory: zero pages, random pages, pointer-rich
+/// heap pages, ASCII and UTF-16LE text, with `planted` keys spread through it.
+fn dump_like(planted: usize) -> Vec<u8> {
+    const MIB: usize = 1 << 20;
+    let mut seed = 0x2545f4914f6cdd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let text: Vec<u8> =
+        b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(MIB)
+            .collect();
+    let mut out = Vec::with_capacity(64 * MIB);
+    for i in 0..64 {
+        match i % 8 {
+            0 | 1 => out.extend(std::iter::repeat_n(0u8, MIB)),
+            2 | 3 => out.extend((0..MIB / 8).flat_map(|_| next().to_le_bytes())),
+            4 | 5 => out.extend((0..MIB / 8).flat_map(|_| {
+                let r = next();
+                let v = if r % 3 == 0 {
+                    0x7f00_0000_0000 + (r >> 20) % (1 << 24) * 16
+                } else {
+                    r % 256
+                };
+                v.to_le_bytes()
+            })),
+            6 => out.extend_from_slice(&text),
+            _ => out.extend(utf16le(&text[..MIB / 2])),
+        }
+    }
+    for k in 0..planted {
+        let key = KEYS[k % KEYS.len()].as_bytes();
+        let bytes = if k % 2 == 0 {
+            key.to_vec()
+        } else {
+            utf16le(key)
+        };
+        let at = (k * 6 + 3) * MIB + 12345;
+        out[at..at + bytes.len()].copy_from_slice(&bytes);
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let engine = Engine::new(default_detectors()).unwrap();
+    let mut group = c.benchmark_group("scan");
+    group.sample_size(10);
+    for (name, planted) in [
+        ("dump_like_64MiB_clean", 0usize),
+        ("dump_like_64MiB_10_keys", 10),
+    ] {
+        let data = dump_like(planted);
+        let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
+        let (found, _) = engine.scan_mapped(&data, &map);
+        assert_eq!(found.len(), planted, "{name}: wrong finding count");
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_function(name, |b| b.iter(|| engine.scan_mapped(&data, &map)));
+    }
+    let core = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/dumps/pem-ascii.core"
+    ))
+    .unwrap();
+    let map = map_container(&core);
+    assert_eq!(engine.scan_mapped(&core, &map).0.len(), 10);
+    group.throughput(Throughput::Bytes(core.len() as u64));
+    group.bench_function("elf_core_fixture_10_keys", |b| {
+        b.iter(|| engine.scan_mapped(&core, &map_container(&core)))
+    });
+    let md = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/dumps/pem-ascii.dmp"
+    ))
+    .unwrap();
+    assert!(engine.scan_mapped(&md, &map_container(&md)).0.len() >= 10);
+    group.throughput(Throughput::Bytes(md.len() as u64));
+    group.bench_function("minidump_fixture_10_keys", |b| {
+        b.iter(|| engine.scan_mapped(&md, &map_container(&md)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

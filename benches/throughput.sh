@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Whole-binary throughput on a page-cached, dump-like file.
+#
+#   bash benches/throughput.sh [SIZE_MIB]      (default 1024)
+#
+# Builds the release binary, writes SIZE_MIB of dump-like data (zero pages,
+# random pages, pointer-rich heap pages, ASCII and UTF-16LE text) with four
+# fixture keys planted in it, reads it once so it is in the page cache, then
+# times `keysweep scan` with 1 thread and with every core, best of 5 runs each.
+# It checks that the planted keys are found before it reports any figure.
+set -euo pipefail
+size_mib=${1:-1024}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cargo build --release --quiet
+bin="$root/target/release/keysweep"
+data=${KEYSWEEP_BENCH_FILE:-/tmp/keysweep-dumplike-${size_mib}MiB.bin}
+
+if [ ! -f "$data" ] || [ "$(stat -c %s "$data")" -ne $((size_mib << 20)) ]; then
+  python3 - "$data" "$size_mib" fixtures/keys/rsa2048-pkcs1.pem fixtures/keys/ec-p256-sec1.pem <<'PY'
+import os, random, struct, sys
+path, size_mib, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+rng = random.Random(7)
+MIB = 1 << 20
+text = (b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n" * 15000)[:MIB]
+wide = bytes(b for c in text[:MIB // 2] for b in (c, 0))
+rnd = os.urandom(8 * MIB)
+heap = struct.pack("<%dQ" % (MIB // 8), *[rng.choice([0, 1, 0x7f0000001000 + rng.randrange(1 << 20) * 16, rng.randrange(256)]) for _ in range(MIB // 8)])
+plant = {}
+for i, k in enumerate(keys * 2):
+    pem = open(k, "rb").read()
+    plant[(i * 97 + 13) % size_mib] = pem if i % 2 == 0 else bytes(b for c in pem for b in (c, 0))
+with open(path, "wb") as out:
+    for i in range(size_mib):
+        kind = i % 20
+        if kind < 5: block = bytes(MIB)
+        elif kind < 12: block = rnd[(i % 8) * MIB:(i % 8 + 1) * MIB]
+        elif kind < 17: block = heap
+        elif kind < 19: block = text
+        else: block = wide
+        if i in plant:
+            block = bytearray(block); p = plant[i]; block[4096:4096 + len(p)] = p; block = bytes(block)
+        out.write(block)
+PY
+fi
+cat "$data" > /dev/null   # into the page cache
+
+# (keysweep exits 1 when it finds something: that is expected here)
+found=$( { "$bin" scan --format json "$data" || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["findings"])')
+[ "$found" = 4 ] || { echo "expected 4 planted keys, found $found" >&2; exit 1; }
+
+best() { # THREADS -> best wall time of 5 runs, seconds
+  local t best=999
+  for _ in 1 2 3 4 5; do
+    t=$( { /usr/bin/time -f %e "$bin" scan -j "$1" --format json -o /dev/null "$data" || true; } 2>&1 >/dev/null | tail -1)
+    best=$(python3 -c "print(min($best, $t))")
+  done
+  echo "$best"
+}
+bytes=$((size_mib << 20))
+echo "file: $data ($size_mib MiB, page-cached); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for j in 1 $(nproc); do
+  t=$(best "$j")
+  python3 -c "print(f'keysweep -j $j: {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
+done
+if command -v rg >/dev/null; then
+  t=$( { /usr/bin/time -f %e rg -c -a -F -e 'PRIVATE KEY' "$data" || true; } 2>&1 >/dev/null | tail -1)
+  python3 -c "print(f'rg -F (same anchors, for reference): {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
+fi
