@@ -37,10 +37,12 @@ impl Severity {
 }
 
 /// Grade a key by how sure we are that it is usable: a validated plaintext key
-/// is critical; a plausible one we could not check, or one cut off, is high; a
-/// passphrase-protected one is medium; a structure whose maths fails is low.
+/// is critical; a plausible one we could not check, or one cut off that still
+/// tells which key it was, is high; a passphrase-protected key, or a fragment
+/// that no longer says which key it belonged to, is medium; a structure whose
+/// maths fails is low.
 pub fn severity_for(key: &ParsedKey) -> Severity {
-    if key.info.encrypted {
+    if key.info.encrypted || (key.info.truncated && key.spki.is_none()) {
         return Severity::Medium;
     }
     match key.validation {

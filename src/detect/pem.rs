@@ -44,13 +44,15 @@ impl Detector for PemDetector {
     }
 
     fn window(&self) -> (usize, usize) {
-        (LOOKBEHIND, MAX_BODY + 1024)
+        // before: a whole body, for blocks recovered from their END line
+        (MAX_BODY + 1024 + LOOKBEHIND, MAX_BODY + 1024)
     }
 
     fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
         let (before, after) = self.window();
         let w = text_window(c, before, after, scratch);
-        let Some(block) = find_block(w.text, w.anchor) else {
+        let found = find_block(w.text, w.anchor).or_else(|| find_block_from_end(w.text, w.anchor));
+        let Some(block) = found else {
             return;
         };
         if let Some(d) = analyze(
@@ -82,6 +84,8 @@ struct Block<'t> {
     hit_text_end: bool,
     /// RFC 1421 headers: `Proc-Type: 4,ENCRYPTED` and the DEK-Info cipher.
     legacy_encrypted: Option<String>,
+    /// The BEGIN line was destroyed; the block was found from its END line.
+    header_damaged: bool,
 }
 
 fn is_label_char(b: u8) -> bool {
@@ -101,11 +105,13 @@ fn line_break(t: &[u8], i: usize) -> usize {
     }
 }
 
-/// Locate the block whose BEGIN line holds the anchor at `anchor`.
-fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
+/// The label whose `PRIVATE KEY` sits at `anchor`, if a `marker` line
+/// (`-----BEGIN ` or `-----END `) precedes it: `(line start, label range)`.
+fn labelled_line(t: &[u8], anchor: usize, marker: &[u8]) -> Option<(usize, usize, usize)> {
     let head = &t[..anchor];
-    let begin = memchr::memmem::rfind(head, BEGIN)?;
-    let label_start = begin + BEGIN.len();
+    let line = memchr::memmem::rfind(&head[head.len().saturating_sub(LOOKBEHIND)..], marker)?
+        + head.len().saturating_sub(LOOKBEHIND);
+    let label_start = line + marker.len();
     if !head[label_start..].iter().all(|&b| is_label_char(b)) {
         return None;
     }
@@ -113,11 +119,15 @@ fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
     if t[label_end..].starts_with(b" BLOCK") {
         label_end += b" BLOCK".len();
     }
-    if !t[label_end..].starts_with(DASHES) {
-        return None;
-    }
+    t[label_end..]
+        .starts_with(DASHES)
+        .then_some((line, label_start, label_end))
+}
+
+/// Locate the block whose BEGIN line holds the anchor at `anchor`.
+fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
+    let (begin, label_start, label_end) = labelled_line(t, anchor, BEGIN)?;
     let label = &t[label_start..label_end];
-    let pgp = label.ends_with(b"BLOCK");
     let mut i = label_end + DASHES.len();
 
     // RFC 1421 / armour headers: `Name: value` lines before the body
@@ -149,7 +159,16 @@ fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
     if proc_encrypted && legacy_encrypted.is_none() {
         legacy_encrypted = Some("unknown cipher".to_string());
     }
+    let mut block = read_body(t, i, label);
+    block.begin = begin;
+    block.legacy_encrypted = legacy_encrypted;
+    Some(block)
+}
 
+/// Collect the base64 body from `i` up to the END line (or whatever stops it).
+fn read_body<'t>(t: &'t [u8], mut i: usize, label: &'t [u8]) -> Block<'t> {
+    let pgp = label.ends_with(b"BLOCK");
+    let start = i;
     let mut body = Vec::new();
     let mut line_start = true;
     while i < t.len() && body.len() < MAX_BODY {
@@ -183,15 +202,59 @@ fn find_block(t: &[u8], anchor: usize) -> Option<Block<'_>> {
     } else {
         i
     };
-    Some(Block {
-        begin,
+    Block {
+        begin: start,
         end,
         label,
         body,
         complete,
         hit_text_end,
-        legacy_encrypted,
-    })
+        legacy_encrypted: None,
+        header_damaged: false,
+    }
+}
+
+/// Recover a block from its END line when its BEGIN line is gone: a freed
+/// heap buffer has its first bytes overwritten by the allocator, which
+/// destroys the BEGIN line but leaves the body and END line intact. Blocks
+/// that still have their BEGIN line are left to [`find_block`].
+fn find_block_from_end(t: &[u8], anchor: usize) -> Option<Block<'_>> {
+    let (end_line, label_start, label_end) = labelled_line(t, anchor, END)?;
+    let label = &t[label_start..label_end];
+    // walk back over the body: base64, white space, escaped line breaks
+    let mut i = end_line;
+    let floor = end_line.saturating_sub(MAX_BODY + 1024);
+    while i > floor {
+        let c = t[i - 1];
+        if i >= 2 && t[i - 2] == b'\\' && (c == b'n' || c == b'r') {
+            i -= 2;
+        } else if is_b64(c) || matches!(c, b'\r' | b'\n' | b' ' | b'\t') {
+            i -= 1;
+        } else {
+            break;
+        }
+    }
+    let start = skip_space(t, i);
+    // an intact BEGIN line for this label before the body: find_block owns the block
+    let before = &t[start.saturating_sub(LOOKBEHIND + label.len())..start];
+    if let Some(b) = memchr::memmem::rfind(before, BEGIN) {
+        if before[b + BEGIN.len()..].starts_with(label) {
+            return None;
+        }
+    }
+    // a header line (`DEK-Info: ...,IV`) right before the body means it was not damaged
+    if start > 0 && matches!(t[start - 1], b',' | b':') {
+        return None;
+    }
+    let mut block = read_body(t, start, label);
+    if !block.complete || block.end != end_line + END.len() + label.len() + DASHES.len() {
+        return None;
+    }
+    block.header_damaged = true;
+    // the beginning may be missing too: keep whole base64 quartets counted from the end
+    let drop = block.body.len() % 4;
+    block.body.drain(..drop);
+    Some(block)
 }
 
 fn skip_space(t: &[u8], mut i: usize) -> usize {
@@ -245,7 +308,7 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         &block.body[..block.body.len() / 4 * 4]
     };
     let der = base64_engine().decode(strip_inner_padding(body)).ok()?;
-    let minimum = if block.complete {
+    let minimum = if block.complete && !block.header_damaged {
         MIN_BODY_BYTES
     } else {
         MIN_TRUNCATED_BYTES
@@ -286,21 +349,42 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
             b"PGP PRIVATE KEY BLOCK" => pgp::parse(&der),
             _ => keys::parse_pkcs8(&der),
         };
-        parsed.unwrap_or_else(|why| {
-            ParsedKey::new(
+        match parsed {
+            Ok(key) => key,
+            Err(_) if block.header_damaged => {
+                // the allocator ate into the body as well: what is left is a key's tail
+                let mut key = ParsedKey::new(
+                    label_kind,
+                    label_alg,
+                    Validation::Unverified(String::new()),
+                    None,
+                );
+                key.set_validation(Validation::Unverified(format!(
+                    "BEGIN line and start of body destroyed; {} decoded bytes of the key's end remain",
+                    der.len()
+                )));
+                key.info.truncated = true;
+                key
+            }
+            Err(why) => ParsedKey::new(
                 label_kind,
                 label_alg,
                 Validation::Failed(format!("body does not parse: {why}")),
                 None,
-            )
-        })
+            ),
+        }
     };
     if key.info.algorithm == "unknown" {
         key.info.algorithm = label_alg.to_string();
     }
     let preview = format!(
-        "-----BEGIN {}-----{}…({} bytes{})",
+        "-----BEGIN {}-----{}{}…({} bytes{})",
         String::from_utf8_lossy(block.label),
+        if block.header_damaged {
+            "(BEGIN line damaged)"
+        } else {
+            ""
+        },
         String::from_utf8_lossy(&block.body[..block.body.len().min(4)]),
         block.end - block.begin,
         if block.complete { "" } else { ", truncated" }
