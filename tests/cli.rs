@@ -1041,3 +1041,110 @@ fn json_contract_document_covers_real_output() {
         );
     }
 }
+
+/// Rewrite a minidump's MemoryList as a Memory64List (the layout of full-memory
+/// dumps: one descriptor list, the data of all ranges back to back at the end).
+/// Returns the new file and the file offset where range data begins.
+fn to_memory64(md: &[u8]) -> (Vec<u8>, usize, Vec<(u64, u64)>) {
+    let (entry, rva) = stream_entry(md, 5).expect("MemoryList present");
+    let n = get_u32(md, rva) as usize;
+    let ranges: Vec<(u64, u32, u32)> = (0..n)
+        .map(|i| {
+            let d = rva + 4 + 16 * i;
+            (get_u64(md, d), get_u32(md, d + 8), get_u32(md, d + 12))
+        })
+        .collect();
+    let mut out = md.to_vec();
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    let stream = out.len();
+    let base = stream + 16 + 16 * n;
+    out.extend_from_slice(&(n as u64).to_le_bytes());
+    out.extend_from_slice(&(base as u64).to_le_bytes());
+    for &(start, size, _) in &ranges {
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&u64::from(size).to_le_bytes());
+    }
+    for &(_, size, data) in &ranges {
+        out.extend_from_slice(&md[data as usize..data as usize + size as usize]);
+    }
+    put_u32(&mut out, entry, 9);
+    put_u32(&mut out, entry + 4, (16 + 16 * n) as u32);
+    put_u32(&mut out, entry + 8, stream as u32);
+    (
+        out,
+        base,
+        ranges.iter().map(|&(s, z, _)| (s, u64::from(z))).collect(),
+    )
+}
+
+/// Full-memory minidumps keep their ranges in a Memory64List; a truncated one
+/// (the usual way such dumps break) still yields every range that is present,
+/// with its addresses, and says the rest is missing.
+#[test]
+fn memory64_minidump_whole_and_truncated() {
+    let md = std::fs::read(dump("pem-ascii.dmp")).unwrap();
+    let (full, base, ranges) = to_memory64(&md);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "full.dmp", &full);
+    let (code, report) = scan_json(&[s(&path)]);
+    assert_eq!(code, 1);
+    assert!(
+        report.inputs[0].warnings.is_empty(),
+        "{:?}",
+        report.inputs[0].warnings
+    );
+    for p in expectations("pem-ascii") {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| addr(f) == Some(p.address) && f.offset as usize >= base)
+            .unwrap_or_else(|| panic!("{} not found in the Memory64 ranges", p.key_file));
+        assert_eq!(f.fingerprint, p.fingerprint);
+    }
+
+    // cut the file in the middle of the range holding the last heap key
+    let last_heap = expectations("pem-ascii")
+        .into_iter()
+        .filter(|p| p.placement == "narrow")
+        .last()
+        .unwrap();
+    let mut offset = base as u64;
+    let mut cut = None;
+    for (start, size) in &ranges {
+        if last_heap.address >= *start && last_heap.address < start + size {
+            cut = Some((offset + (last_heap.address - start) + 1) as usize);
+        }
+        offset += size;
+    }
+    let cut = cut.expect("key inside a range");
+    let path = write(tmp.path(), "truncated.dmp", &full[..cut]);
+    let (code, report) = scan_json(&[s(&path)]);
+    assert_eq!(code, 1);
+    let input = &report.inputs[0];
+    assert!(
+        input.warnings.iter().any(|w| w.contains("Memory64")),
+        "{:?}",
+        input.warnings
+    );
+    assert!(
+        input.warnings.iter().any(|w| w.contains("past the end")),
+        "{:?}",
+        input.warnings
+    );
+    let survivors: Vec<_> = expectations("pem-ascii")
+        .into_iter()
+        .filter(|p| p.placement == "narrow" && p.address < last_heap.address)
+        .collect();
+    assert!(!survivors.is_empty());
+    for p in survivors {
+        assert!(
+            report.findings.iter().any(|f| addr(f) == Some(p.address)
+                && f.offset as usize >= base
+                && f.fingerprint == p.fingerprint),
+            "{} lost from the truncated Memory64 dump",
+            p.key_file
+        );
+    }
+}

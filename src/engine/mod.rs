@@ -306,6 +306,35 @@ mod tests {
         }
     }
 
+    /// The same key as configuration files, source code and Windows programs
+    /// keep it: CRLF, no line breaks, `\n` escapes inside JSON, indented YAML.
+    #[test]
+    fn line_break_styles_do_not_matter() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let fp = crate::detect::pem::fingerprint_of(KEY.as_bytes());
+        let trimmed = KEY.trim_end();
+        let variants = [
+            trimmed.replace('\n', "\r\n"),
+            trimmed.replace('\n', ""),
+            trimmed.replace('\n', "\r\r\n"),
+            format!(
+                "{{\"private_key\": \"{}\\n\", \"kid\": \"x\"}}",
+                trimmed.replace('\n', "\\n")
+            ),
+            format!("key: |\n  {}\nnext: 1", trimmed.replace('\n', "\n  ")),
+        ];
+        for v in variants {
+            for bytes in [v.as_bytes().to_vec(), utf16le(v.as_bytes())] {
+                let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+                let (found, _) = engine.scan_mapped(&bytes, &map);
+                assert_eq!(found.len(), 1, "{v}");
+                let d = &found[0].detection;
+                assert_eq!(d.fingerprint, fp, "{v}");
+                assert!(d.key.as_ref().unwrap().validated, "{v}");
+            }
+        }
+    }
+
     #[test]
     fn many_keys_back_to_back_are_all_found() {
         let engine = Engine::new(default_detectors())
