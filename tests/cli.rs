@@ -1107,8 +1107,7 @@ fn memory64_minidump_whole_and_truncated() {
     // cut the file in the middle of the range holding the last heap key
     let last_heap = expectations("pem-ascii")
         .into_iter()
-        .filter(|p| p.placement == "narrow")
-        .last()
+        .rfind(|p| p.placement == "narrow")
         .unwrap();
     let mut offset = base as u64;
     let mut cut = None;
