@@ -162,6 +162,49 @@ pub fn text_window<'a>(
     }
 }
 
+/// How many characters a text detector needs to read from its anchor, in the
+/// candidate's encoding: printable ASCII and line breaks, up to `limit`
+/// characters, stopping where the `max_runs + 1`-th run of five `-` begins. Counting
+/// on the raw bytes first keeps the work for one candidate proportional to the
+/// text it belongs to, so a file stuffed with anchors cannot make every
+/// candidate transcode a maximal window.
+pub fn span_chars(c: &Candidate<'_>, forward: bool, limit: usize, max_runs: usize) -> usize {
+    let stride = if c.encoding == Encoding::Utf16le {
+        2
+    } else {
+        1
+    };
+    let char_at = |k: usize| -> Option<u8> {
+        let off = if forward {
+            c.pos.checked_add(k * stride)?
+        } else {
+            c.pos.checked_sub((k + 1) * stride)?
+        };
+        let b = *c.unit.get(off)?;
+        if stride == 2 && c.unit.get(off + 1) != Some(&0) {
+            return None;
+        }
+        (b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t')).then_some(b)
+    };
+    // a run is five dashes, as PEM boundaries have; `AES-128-CBC` is not one
+    let mut runs = 0;
+    let mut dashes = 0;
+    let mut n = 0;
+    while n < limit {
+        let Some(b) = char_at(n) else { break };
+        dashes = if b == b'-' { dashes + 1 } else { 0 };
+        if dashes == 5 {
+            runs += 1;
+            if runs > max_runs {
+                n -= 4;
+                break;
+            }
+        }
+        n += 1;
+    }
+    n
+}
+
 /// The UTF-16LE form of an ASCII string.
 pub fn utf16le(ascii: &[u8]) -> Vec<u8> {
     ascii.iter().flat_map(|&b| [b, 0]).collect()

@@ -10,7 +10,7 @@
 //! off by the end of a region is reported as truncated when enough of it is
 //! left to matter.
 
-use super::{Candidate, Detection, Detector, text_window};
+use super::{Candidate, Detection, Detector, span_chars, text_window};
 use crate::finding::severity_for;
 use crate::formats::{openssh, pgp};
 use crate::keys::{self, ParsedKey, Validation};
@@ -49,7 +49,20 @@ impl Detector for PemDetector {
     }
 
     fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
-        let (before, after) = self.window();
+        // First the line around the anchor: is it a BEGIN or an END line at all?
+        let probe = text_window(c, LOOKBEHIND, 64, scratch);
+        let is_begin = labelled_line(probe.text, probe.anchor, BEGIN).is_some();
+        if !is_begin && labelled_line(probe.text, probe.anchor, END).is_none() {
+            return;
+        }
+        // Then exactly as much text as the block can span: forward through the
+        // BEGIN line's dashes, the END line's and its closing dashes; or back
+        // from an END line through the body to the dashes before it.
+        let (before, after) = if is_begin {
+            (LOOKBEHIND, span_chars(c, true, MAX_BODY + 1024, 3))
+        } else {
+            (span_chars(c, false, MAX_BODY + 1024, 3) + LOOKBEHIND, 64)
+        };
         let w = text_window(c, before, after, scratch);
         let found = find_block(w.text, w.anchor).or_else(|| find_block_from_end(w.text, w.anchor));
         let Some(block) = found else {

@@ -409,6 +409,30 @@ mod tests {
         }
     }
 
+    /// Buffers stuffed with anchors, BEGIN and END lines, in both encodings:
+    /// every candidate is rejected, and the work per candidate stays
+    /// proportional to its own text (a regression here makes this test take
+    /// minutes instead of milliseconds; no timing is asserted).
+    #[test]
+    fn anchor_stuffing_is_rejected_cheaply() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let patterns: [&[u8]; 4] = [
+            b"-----BEGIN PRIVATE KEY-----\n",
+            b"-----END PRIVATE KEY-----",
+            b"PRIVATE KEY ",
+            b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n",
+        ];
+        for pattern in patterns {
+            let ascii: Vec<u8> = pattern.iter().copied().cycle().take(1 << 20).collect();
+            for bytes in [utf16le(&ascii), ascii] {
+                let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+                let (found, stats) = engine.scan_mapped(&bytes, &map);
+                assert!(found.is_empty());
+                assert!(stats.candidates > 10_000);
+            }
+        }
+    }
+
     #[test]
     fn noise_and_empty_input_give_nothing() {
         let engine = Engine::new(default_detectors())
