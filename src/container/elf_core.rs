@@ -110,6 +110,16 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             perms: Some(perms),
         });
     }
+    for ph in phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
+        regions.push(Region {
+            file_offset: ph.p_offset,
+            len: ph.p_filesz,
+            vaddr: None,
+            kind: RegionKind::Metadata,
+            name: Some("notes (PT_NOTE: registers, process and file information)".to_string()),
+            perms: None,
+        });
+    }
     if past_eof > 0 {
         warnings.push(format!(
             "{past_eof} PT_LOAD segment(s) extend past the end of the file (truncated core); the bytes present were scanned"

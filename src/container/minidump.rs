@@ -42,14 +42,21 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         Ok(dump) => {
             memory_regions(&dump, bytes, &mut regions, &mut warnings);
             collect_labels(&dump, &mut labels, &mut process, &mut warnings);
+            let streams: Vec<_> = dump
+                .all_streams()
+                .map(|d| (d.stream_type, (d.location.rva, d.location.data_size)))
+                .collect();
+            regions.extend(stream_regions(&streams));
         }
         Err(e) => {
             warnings.push(format!(
                 "minidump header or directory rejected ({e}); walking the directory directly"
             ));
-            for (stream_type, location) in directory(bytes, &mut warnings) {
+            let streams = directory(bytes, &mut warnings);
+            for &(stream_type, location) in &streams {
                 walk_memory_stream(bytes, stream_type, location, &mut regions, &mut warnings);
             }
+            regions.extend(stream_regions(&streams));
         }
     }
     if regions.is_empty() {
@@ -126,6 +133,55 @@ fn memory_regions(
             }
         }
     }
+}
+
+/// Metadata regions naming the streams, so a finding outside process memory
+/// says which stream held it (command line, environment, thread contexts).
+fn stream_regions(streams: &[(u32, (u32, u32))]) -> Vec<Region> {
+    streams
+        .iter()
+        .map(|&(ty, (rva, size))| Region {
+            file_offset: u64::from(rva),
+            len: u64::from(size),
+            vaddr: None,
+            kind: RegionKind::Metadata,
+            name: Some(stream_name(ty)),
+            perms: None,
+        })
+        .collect()
+}
+
+/// A stream's name as Microsoft and Breakpad call it.
+fn stream_name(ty: u32) -> String {
+    let name = match ty {
+        3 => "ThreadListStream",
+        4 => "ModuleListStream",
+        5 => "MemoryListStream",
+        6 => "ExceptionStream",
+        7 => "SystemInfoStream",
+        8 => "ThreadExListStream",
+        9 => "Memory64ListStream",
+        0xc => "HandleDataStream",
+        0xe => "UnloadedModuleListStream",
+        0xf => "MiscInfoStream",
+        0x10 => "MemoryInfoListStream",
+        0x11 => "ThreadInfoListStream",
+        0x13 => "TokenStream",
+        0x18 => "ThreadNamesStream",
+        0x4767_0001 => "BreakpadInfo",
+        0x4767_0002 => "BreakpadAssertionInfo",
+        0x4767_0003 => "LinuxCpuInfo",
+        0x4767_0004 => "LinuxProcStatus",
+        0x4767_0005 => "LinuxLsbRelease",
+        0x4767_0006 => "LinuxCmdLine",
+        0x4767_0007 => "LinuxEnviron",
+        0x4767_0008 => "LinuxAuxv",
+        0x4767_0009 => "LinuxMaps",
+        0x4767_000a => "LinuxDsoDebug",
+        0x4350_0001 => "CrashpadInfo",
+        other => return format!("stream {other:#x}"),
+    };
+    name.to_string()
 }
 
 fn stream_location(dump: &Minidump<&[u8]>, stream_type: u32) -> Option<(u32, u32)> {
