@@ -295,7 +295,16 @@ impl Curve {
 
     /// d*G as an uncompressed SEC1 point, or `None` when d is not a valid scalar.
     pub fn public_point(self, scalar: &[u8]) -> Option<Vec<u8>> {
-        fn point<C>(scalar: &[u8]) -> Option<Vec<u8>>
+        self.uncompressed_point(PointSource::Scalar(scalar))
+    }
+
+    /// Decompress or normalise a SEC1 point to its uncompressed form.
+    fn uncompressed(self, point: &[u8]) -> Option<Vec<u8>> {
+        self.uncompressed_point(PointSource::Encoded(point))
+    }
+
+    fn uncompressed_point(self, source: PointSource<'_>) -> Option<Vec<u8>> {
+        fn on<C>(source: PointSource<'_>) -> Option<Vec<u8>>
         where
             C: elliptic_curve::CurveArithmetic,
             elliptic_curve::AffinePoint<C>:
@@ -303,10 +312,16 @@ impl Curve {
             elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
         {
             use elliptic_curve::sec1::ToEncodedPoint;
-            let secret = elliptic_curve::SecretKey::<C>::from_slice(scalar).ok()?;
+            let public = match source {
+                PointSource::Scalar(d) => elliptic_curve::SecretKey::<C>::from_slice(d)
+                    .ok()?
+                    .public_key(),
+                PointSource::Encoded(p) => {
+                    elliptic_curve::PublicKey::<C>::from_sec1_bytes(p).ok()?
+                }
+            };
             Some(
-                secret
-                    .public_key()
+                public
                     .as_affine()
                     .to_encoded_point(false)
                     .as_bytes()
@@ -314,33 +329,19 @@ impl Curve {
             )
         }
         match self {
-            Curve::P256 => point::<p256::NistP256>(scalar),
-            Curve::P384 => point::<p384::NistP384>(scalar),
-            Curve::P521 => point::<p521::NistP521>(scalar),
-            Curve::Secp256k1 => point::<k256::Secp256k1>(scalar),
+            Curve::P256 => on::<p256::NistP256>(source),
+            Curve::P384 => on::<p384::NistP384>(source),
+            Curve::P521 => on::<p521::NistP521>(source),
+            Curve::Secp256k1 => on::<k256::Secp256k1>(source),
         }
     }
+}
 
-    /// Decompress or normalise a SEC1 point to its uncompressed form.
-    fn uncompressed(self, point: &[u8]) -> Option<Vec<u8>> {
-        fn conv<C>(point: &[u8]) -> Option<Vec<u8>>
-        where
-            C: elliptic_curve::CurveArithmetic,
-            elliptic_curve::AffinePoint<C>:
-                elliptic_curve::sec1::FromEncodedPoint<C> + elliptic_curve::sec1::ToEncodedPoint<C>,
-            elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
-        {
-            use elliptic_curve::sec1::ToEncodedPoint;
-            let pk = elliptic_curve::PublicKey::<C>::from_sec1_bytes(point).ok()?;
-            Some(pk.as_affine().to_encoded_point(false).as_bytes().to_vec())
-        }
-        match self {
-            Curve::P256 => conv::<p256::NistP256>(point),
-            Curve::P384 => conv::<p384::NistP384>(point),
-            Curve::P521 => conv::<p521::NistP521>(point),
-            Curve::Secp256k1 => conv::<k256::Secp256k1>(point),
-        }
-    }
+/// Where a public point comes from: derived from a private scalar, or decoded.
+#[derive(Clone, Copy)]
+enum PointSource<'a> {
+    Scalar(&'a [u8]),
+    Encoded(&'a [u8]),
 }
 
 /// EC public key identity: SPKI with id-ecPublicKey, the named curve, and the uncompressed point.
