@@ -1147,3 +1147,40 @@ fn memory64_minidump_whole_and_truncated() {
         );
     }
 }
+
+/// A named pipe cannot be mapped: it is read as a stream in bounded chunks,
+/// and a key in it is still found at its offset.
+#[test]
+fn unmappable_input_is_streamed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("dump.pipe");
+    let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(status.success());
+    let key = std::fs::read(fixtures().join("keys/ec-p256-sec1.pem")).unwrap();
+    let mut payload = vec![0x41u8; 3 << 20];
+    payload.extend_from_slice(&key);
+    payload.extend(vec![0u8; 1 << 20]);
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(writer_path, payload).unwrap());
+    let (code, report) = scan_json(&[s(&fifo)]);
+    writer.join().unwrap();
+    assert_eq!(code, 1);
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].offset, 3 << 20);
+    assert!(report.findings[0].key.as_ref().unwrap().validated);
+    assert_eq!(report.inputs[0].bytes_scanned, (4 << 20) + key.len() as u64);
+    assert!(
+        report.inputs[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("stream"))
+    );
+}
+
+#[test]
+fn default_format_is_json_when_not_a_terminal() {
+    let (code, out, _) = run(&["scan", s(&dump("pem-utf16.dmp"))]);
+    assert_eq!(code, 1);
+    let report: Report = serde_json::from_str(&out).expect("json by default on a pipe");
+    assert_eq!(report.findings.len(), 2);
+}

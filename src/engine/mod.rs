@@ -140,13 +140,18 @@ impl Engine {
         let mut eof = false;
         while !eof || buf.len() > kept {
             let want = kept + self.chunk + after;
-            while buf.len() < want && !eof {
-                let old = buf.len();
-                buf.resize(want, 0);
-                let n = reader.read(&mut buf[old..])?;
-                buf.truncate(old + n);
+            let mut filled = buf.len();
+            buf.resize(want.max(filled), 0);
+            while filled < want && !eof {
+                let n = match reader.read(&mut buf[filled..want]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                filled += n;
                 eof = n == 0;
             }
+            buf.truncate(filled);
             let owned_end = if eof {
                 buf.len()
             } else {
