@@ -445,6 +445,51 @@ fn x25519_key(secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
     ParsedKey::new("x25519-private-key", "x25519", validation, spki)
 }
 
+/// Ed448 from its 57-byte seed (RFC 8032 section 5.2.5): the public key is derived.
+pub fn ed448_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+    let Ok(signing) = ed448_goldilocks_plus::SigningKey::try_from(seed) else {
+        return ParsedKey::new(
+            "ed448-private-key",
+            "ed448",
+            Validation::Failed("seed is not 57 bytes".into()),
+            None,
+        );
+    };
+    let public = signing.verifying_key().to_bytes();
+    let validation = match stored_public {
+        Some(p) if p != public.as_slice() => {
+            Validation::Failed("stored public key does not match the seed".to_string())
+        }
+        _ => Validation::Valid,
+    };
+    let spki = spki_der(algorithm(OID_ED448, None), &public);
+    ParsedKey::new("ed448-private-key", "ed448", validation, spki)
+}
+
+/// X448 from its 56-byte secret (RFC 7748): public = clamp(k) * u(5).
+fn x448_key(secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+    let Ok(mut k) = <[u8; 56]>::try_from(secret) else {
+        return ParsedKey::new(
+            "x448-private-key",
+            "x448",
+            Validation::Failed("key is not 56 bytes".into()),
+            None,
+        );
+    };
+    k[0] &= 252;
+    k[55] |= 128;
+    let scalar = ed448_goldilocks_plus::Scalar::from_bytes(&k);
+    let public = (&ed448_goldilocks_plus::MontgomeryPoint::GENERATOR * &scalar).0;
+    let validation = match stored_public {
+        Some(p) if p != public.as_slice() => {
+            Validation::Failed("stored public key does not match the secret".to_string())
+        }
+        _ => Validation::Valid,
+    };
+    let spki = spki_der(algorithm(OID_X448, None), &public);
+    ParsedKey::new("x448-private-key", "x448", validation, spki)
+}
+
 /// OpenSSL's DSA private key: `SEQUENCE { 0, p, q, g, y, x }`; checks y == g^x mod p.
 pub fn parse_dsa_openssl(der: &[u8]) -> Result<ParsedKey, String> {
     let mut reader = der::SliceReader::new(der).map_err(|e| e.to_string())?;
@@ -563,22 +608,13 @@ pub fn parse_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
             let secret = octets(info.private_key).ok_or("X25519 key is not an OCTET STRING")?;
             x25519_key(&secret, info.public_key)
         }
-        OID_ED448 | OID_X448 => {
-            let (kind, alg) = if oid == OID_ED448 {
-                ("ed448-private-key", "ed448")
-            } else {
-                ("x448-private-key", "x448")
-            };
-            // no maintained Rust crate derives these public keys; use the stored one when present
-            let spki = info
-                .public_key
-                .and_then(|p| spki_der(owned_algorithm(&info.algorithm)?, p));
-            let why = if spki.is_some() {
-                "public key taken from the key file, not derived"
-            } else {
-                "public key derivation for this curve is not supported"
-            };
-            ParsedKey::new(kind, alg, Validation::Unverified(why.to_string()), spki)
+        OID_ED448 => {
+            let seed = octets(info.private_key).ok_or("Ed448 key is not an OCTET STRING")?;
+            ed448_key(&seed, info.public_key)
+        }
+        OID_X448 => {
+            let secret = octets(info.private_key).ok_or("X448 key is not an OCTET STRING")?;
+            x448_key(&secret, info.public_key)
         }
         OID_DSA => {
             let params = info
@@ -619,19 +655,48 @@ fn dsa_params(params: AnyRef<'_>) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
 }
 
 /// PKCS#8 `EncryptedPrivateKeyInfo`: only the encryption scheme can be read.
+/// Read with plain DER rather than a PKCS#5 implementation, so that every
+/// scheme (PBES2 with any cipher, PBES1, PKCS#12 PBE) is recognised, including
+/// ones no Rust crate decrypts.
 pub fn parse_encrypted_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
-    let info = pkcs8::EncryptedPrivateKeyInfo::from_der(der)
-        .map_err(|e| format!("not an EncryptedPrivateKeyInfo: {e}"))?;
-    let scheme = match &info.encryption_algorithm {
-        pkcs8::pkcs5::EncryptionScheme::Pbes2(params) => {
-            format!("PBES2 with {}", cipher_name(&params.encryption.oid()))
-        }
-        other => format!("PBES1 ({})", other.oid()),
+    let bad = |e: der::Error| format!("not an EncryptedPrivateKeyInfo: {e}");
+    let mut reader = der::SliceReader::new(der).map_err(bad)?;
+    let (scheme, data_len) = reader
+        .sequence(|r| {
+            let alg: spki::AlgorithmIdentifierRef<'_> = r.decode()?;
+            let data: der::asn1::OctetStringRef<'_> = r.decode()?;
+            Ok((alg, data.as_bytes().len()))
+        })
+        .map_err(bad)?;
+    if data_len == 0 {
+        return Err("EncryptedPrivateKeyInfo holds no data".to_string());
+    }
+    let name = if scheme.oid == OID_PBES2 {
+        let cipher = scheme.parameters.and_then(pbes2_cipher);
+        format!(
+            "PBES2 with {}",
+            cipher.map_or("an unreadable cipher".to_string(), |c| cipher_name(&c))
+        )
+    } else {
+        cipher_name(&scheme.oid)
     };
     Ok(ParsedKey::encrypted(
         "pkcs8-encrypted",
-        format!("encrypted with {scheme}"),
+        format!("encrypted with {name}"),
     ))
+}
+
+const OID_PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
+
+/// The encryption scheme OID of PBES2 parameters `{ kdf AlgorithmIdentifier, cipher AlgorithmIdentifier }`.
+fn pbes2_cipher(params: AnyRef<'_>) -> Option<ObjectIdentifier> {
+    if params.tag() != der::Tag::Sequence {
+        return None;
+    }
+    let mut reader = der::SliceReader::new(params.value()).ok()?;
+    let _kdf: spki::AlgorithmIdentifierRef<'_> = reader.decode().ok()?;
+    let cipher: spki::AlgorithmIdentifierRef<'_> = reader.decode().ok()?;
+    Some(cipher.oid)
 }
 
 fn cipher_name(oid: &ObjectIdentifier) -> String {
@@ -640,6 +705,11 @@ fn cipher_name(oid: &ObjectIdentifier) -> String {
         "2.16.840.1.101.3.4.1.22" => "aes-192-cbc".to_string(),
         "2.16.840.1.101.3.4.1.42" => "aes-256-cbc".to_string(),
         "1.2.840.113549.3.7" => "des-ede3-cbc".to_string(),
+        "1.3.14.3.2.7" => "des-cbc".to_string(),
+        "1.2.840.113549.1.5.3" => "PBES1 MD5 and DES-CBC".to_string(),
+        "1.2.840.113549.1.5.10" => "PBES1 SHA-1 and DES-CBC".to_string(),
+        "1.2.840.113549.1.12.1.3" => "PKCS#12 PBE SHA-1 and 3-key triple DES".to_string(),
+        "1.2.840.113549.1.12.1.6" => "PKCS#12 PBE SHA-1 and 40-bit RC2".to_string(),
         other => other.to_string(),
     }
 }
@@ -711,6 +781,27 @@ mod tests {
             hex(&spki)
                 .ends_with("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
         );
+    }
+
+    #[test]
+    fn ed448_and_x448_rfc_vectors() {
+        // RFC 8032 section 7.4, "Blank"
+        let seed = hex_bytes(
+            "6c82a562cb808d10d632be89c8513ebf6c929f34ddfa8c9f63c9960ef6e348a3528c8a3fcc2f044e39a3fc5b94492f8f032e7549a20098f95b",
+        );
+        let key = ed448_key(&seed, None);
+        assert_eq!(key.validation, Validation::Valid);
+        assert!(hex(&key.spki.unwrap()).ends_with(
+            "5fd7449b59b461fd2ce787ec616ad46a1da1342485a70e1f8a0ea75d80e96778edf124769b46c7061bd6783df1e50f6cd1fa1abeafe8256180"
+        ));
+        // RFC 7748 section 6.2, Alice
+        let secret = hex_bytes(
+            "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b",
+        );
+        let key = x448_key(&secret, None);
+        assert!(hex(&key.spki.unwrap()).ends_with(
+            "9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0"
+        ));
     }
 
     fn hex_bytes(s: &str) -> Vec<u8> {

@@ -255,7 +255,7 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
         );
         assert_eq!(f.fingerprint, p.fingerprint, "{}: fingerprint", p.key_file);
         let key = f.key.as_ref().unwrap();
-        if p.key_file.contains("encrypted") {
+        if p.key_file.contains("encrypted") || p.key_file.contains("protected") {
             assert_eq!(f.kind, "encrypted-private-key");
             assert!(key.encrypted && !key.validated);
             assert_eq!(f.severity, "medium");
@@ -320,6 +320,12 @@ fn finds_ascii_pem_keys_in_gcore_core() {
     // a gcore core holds each planted buffer exactly once
     let (_, report) = scan_json(&[s(&dump("pem-ascii.core"))]);
     assert_eq!(report.findings.len(), expectations("pem-ascii").len());
+}
+
+#[test]
+fn finds_every_pem_flavour_in_a_core_and_a_minidump() {
+    check_planted("zoo.core", "zoo", "elf-core");
+    check_planted("zoo.dmp", "zoo", "minidump");
 }
 
 #[test]
@@ -1183,4 +1189,48 @@ fn default_format_is_json_when_not_a_terminal() {
     assert_eq!(code, 1);
     let report: Report = serde_json::from_str(&out).expect("json by default on a pipe");
     assert_eq!(report.findings.len(), 2);
+}
+
+/// Every PEM flavour, as openssl, ssh-keygen and gpg write it, gets the
+/// fingerprint those tools compute for its public half, and the right kind.
+#[test]
+fn key_zoo_matches_tool_fingerprints() {
+    let zoo = fixtures().join("keys/zoo");
+    let listed = std::fs::read_to_string(zoo.join("FINGERPRINTS")).unwrap();
+    let (code, report) = scan_json(&[s(&zoo)]);
+    assert_eq!(code, 1);
+    let mut checked = 0;
+    for line in listed.lines() {
+        let [file, kind, fp]: [&str; 3] = line
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.path.ends_with(&format!("/{file}")))
+            .collect();
+        assert_eq!(found.len(), 1, "{file}: {found:?}");
+        let f = found[0];
+        assert_eq!(f.kind, kind, "{file}");
+        assert_eq!(
+            f.fingerprint.as_deref(),
+            (fp != "-").then_some(fp),
+            "{file}: fingerprint"
+        );
+        let key = f.key.as_ref().unwrap();
+        if kind == "encrypted-private-key" {
+            assert!(key.encrypted && f.severity == "medium", "{file}: {key:?}");
+        } else {
+            assert!(key.validated && f.severity == "critical", "{file}: {key:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15);
+    assert_eq!(
+        report.findings.len(),
+        checked,
+        "FINGERPRINTS itself holds no key"
+    );
 }

@@ -388,8 +388,13 @@ mod tests {
         let engine = Engine::new(default_detectors()).unwrap();
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
         let mut seed = 7u64;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let text = std::fs::read(entry.unwrap().path()).unwrap();
+        let zoo = std::fs::read_dir(format!("{dir}/zoo")).unwrap();
+        for entry in std::fs::read_dir(dir).unwrap().chain(zoo) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                continue;
+            }
+            let text = std::fs::read(path).unwrap();
             for cut in (0..text.len()).step_by(7) {
                 let bytes = &text[..cut];
                 let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
