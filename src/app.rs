@@ -99,7 +99,8 @@ fn scan_file_inner(
         }
         FileSource::Mapped(bytes) => {
             let map = container::map_container(&bytes);
-            let (located, stats) = engine.scan_mapped(&bytes, &map);
+            let (located, stats) = engine
+                .scan_mapped_with(&bytes, &map, &|range| crate::input::release(&bytes, range));
             record.container = Some(map.container);
             record.regions = map.memory_region_count();
             record.bytes_scanned = stats.bytes;

@@ -88,6 +88,19 @@ impl Engine {
     /// Scan a mapped file whose regions are described by `map`, in parallel.
     /// Results are sorted by file offset, one per (offset, rule).
     pub fn scan_mapped(&self, bytes: &[u8], map: &MemoryMap) -> (Vec<Located>, ScanStats) {
+        self.scan_mapped_with(bytes, map, &|_| {})
+    }
+
+    /// [`Engine::scan_mapped`], calling `done` with each chunk's byte range of
+    /// `bytes` once it is scanned, so the caller can drop those pages from the
+    /// process (a 16 GiB dump must not stay resident). Detectors may still read
+    /// a released range afterwards; that only faults it back in.
+    pub fn scan_mapped_with(
+        &self,
+        bytes: &[u8],
+        map: &MemoryMap,
+        done: &(dyn Fn(Range<usize>) + Sync),
+    ) -> (Vec<Located>, ScanStats) {
         let mut jobs: Vec<(Range<usize>, Range<usize>)> = Vec::new();
         for unit in units(map, bytes.len()) {
             let mut start = unit.start;
@@ -103,8 +116,9 @@ impl Engine {
                 let Some(unit_bytes) = bytes.get(unit.clone()) else {
                     return (Vec::new(), ScanStats::default());
                 };
-                let owned = owned.start - unit.start..owned.end - unit.start;
-                let stats = self.scan_unit(unit_bytes, owned, scratch);
+                let in_unit = owned.start - unit.start..owned.end - unit.start;
+                let stats = self.scan_unit(unit_bytes, in_unit, scratch);
+                done(owned.clone());
                 let located = scratch
                     .found
                     .drain(..)

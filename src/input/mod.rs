@@ -5,4 +5,4 @@ mod discover;
 mod source;
 
 pub use discover::{Discovered, Skipped, discover, read_path_list};
-pub use source::{FileSource, open};
+pub use source::{FileSource, open, release};

@@ -41,12 +41,30 @@ pub fn open(path: &Path) -> io::Result<(FileSource, u64)> {
 /// # Safety
 /// The mapping is sound as long as nobody truncates the file while it is
 /// mapped; a dump being rewritten under the scanner is outside what a
-/// scanner can prevent, and the mapping is private and read-only, so our own
+/// scanner can prevent, and the mapping is shared and read-only, so our own
 /// code never writes through it.
 fn map(file: &File) -> io::Result<Mmap> {
-    // SAFETY: see the function's safety section: read-only, private mapping of a regular file.
+    // SAFETY: see the function's safety section: a read-only mapping of a regular file.
     let mmap = unsafe { Mmap::map(file)? };
     #[cfg(unix)]
     let _ = mmap.advise(memmap2::Advice::Sequential);
     Ok(mmap)
+}
+
+/// Drop the pages of `range` from this process once they are scanned, so that
+/// scanning a dump larger than memory keeps the resident set small. The page
+/// cache keeps them as long as the kernel likes; reading them again simply
+/// faults them back in. Failure only costs memory, so it is ignored.
+pub fn release(map: &Mmap, range: std::ops::Range<usize>) {
+    #[cfg(unix)]
+    {
+        // SAFETY: MADV_DONTNEED on a read-only, shared, file-backed mapping
+        // discards only this process's page-table entries; later reads see
+        // the file's contents again, never zeroes (that happens only for
+        // private anonymous or copy-on-write pages, which this mapping has
+        // none of, since it is never written).
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len())
+        };
+    }
 }
