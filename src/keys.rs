@@ -401,93 +401,85 @@ pub fn parse_sec1(der: &[u8], outer_curve: Option<Curve>) -> Result<ParsedKey, S
     ))
 }
 
+/// The curves whose public key is a function of the secret bytes alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edwards {
+    Ed25519,
+    X25519,
+    Ed448,
+    X448,
+}
+
+impl Edwards {
+    fn names(self) -> (&'static str, &'static str, ObjectIdentifier) {
+        match self {
+            Edwards::Ed25519 => ("ed25519-private-key", "ed25519", OID_ED25519),
+            Edwards::X25519 => ("x25519-private-key", "x25519", OID_X25519),
+            Edwards::Ed448 => ("ed448-private-key", "ed448", OID_ED448),
+            Edwards::X448 => ("x448-private-key", "x448", OID_X448),
+        }
+    }
+
+    /// The public key of `secret`, or `None` when it has the wrong length.
+    fn public(self, secret: &[u8]) -> Option<Vec<u8>> {
+        Some(match self {
+            Edwards::Ed25519 => {
+                let seed = <[u8; 32]>::try_from(secret).ok()?;
+                ed25519_dalek::SigningKey::from_bytes(&seed)
+                    .verifying_key()
+                    .to_bytes()
+                    .to_vec()
+            }
+            Edwards::X25519 => {
+                let k = <[u8; 32]>::try_from(secret).ok()?;
+                x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(k))
+                    .to_bytes()
+                    .to_vec()
+            }
+            // RFC 8032 section 5.2.5: a 57-byte seed
+            Edwards::Ed448 => ed448_goldilocks_plus::SigningKey::try_from(secret)
+                .ok()?
+                .verifying_key()
+                .to_bytes()
+                .to_vec(),
+            // RFC 7748: public = clamp(k) * u(5)
+            Edwards::X448 => {
+                let mut k = <[u8; 56]>::try_from(secret).ok()?;
+                k[0] &= 252;
+                k[55] |= 128;
+                let scalar = ed448_goldilocks_plus::Scalar::from_bytes(&k);
+                (&ed448_goldilocks_plus::MontgomeryPoint::GENERATOR * &scalar)
+                    .0
+                    .to_vec()
+            }
+        })
+    }
+
+    /// The key of `secret`, checked against a stored public key when there is one.
+    pub fn key(self, secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
+        let (kind, alg, oid) = self.names();
+        let Some(public) = self.public(secret) else {
+            let why = format!("a {}-byte secret is the wrong size for {alg}", secret.len());
+            return ParsedKey::new(kind, alg, Validation::Failed(why), None);
+        };
+        let validation = match stored_public {
+            Some(p) if p != public.as_slice() => {
+                Validation::Failed("stored public key does not match the secret".to_string())
+            }
+            _ => Validation::Valid,
+        };
+        ParsedKey::new(
+            kind,
+            alg,
+            validation,
+            spki_der(algorithm(oid, None), &public),
+        )
+    }
+}
+
 /// Ed25519 from its 32-byte seed: the public key is derived.
 pub fn ed25519_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
-    let Ok(seed) = <[u8; 32]>::try_from(seed) else {
-        return ParsedKey::new(
-            "ed25519-private-key",
-            "ed25519",
-            Validation::Failed("seed is not 32 bytes".into()),
-            None,
-        );
-    };
-    let public = ed25519_dalek::SigningKey::from_bytes(&seed)
-        .verifying_key()
-        .to_bytes();
-    let validation = match stored_public {
-        Some(p) if p != public => {
-            Validation::Failed("stored public key does not match the seed".to_string())
-        }
-        _ => Validation::Valid,
-    };
-    let spki = spki_der(algorithm(OID_ED25519, None), &public);
-    ParsedKey::new("ed25519-private-key", "ed25519", validation, spki)
-}
-
-fn x25519_key(secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
-    let Ok(secret) = <[u8; 32]>::try_from(secret) else {
-        return ParsedKey::new(
-            "x25519-private-key",
-            "x25519",
-            Validation::Failed("key is not 32 bytes".into()),
-            None,
-        );
-    };
-    let public =
-        x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(secret)).to_bytes();
-    let validation = match stored_public {
-        Some(p) if p != public => {
-            Validation::Failed("stored public key does not match the secret".to_string())
-        }
-        _ => Validation::Valid,
-    };
-    let spki = spki_der(algorithm(OID_X25519, None), &public);
-    ParsedKey::new("x25519-private-key", "x25519", validation, spki)
-}
-
-/// Ed448 from its 57-byte seed (RFC 8032 section 5.2.5): the public key is derived.
-pub fn ed448_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
-    let Ok(signing) = ed448_goldilocks_plus::SigningKey::try_from(seed) else {
-        return ParsedKey::new(
-            "ed448-private-key",
-            "ed448",
-            Validation::Failed("seed is not 57 bytes".into()),
-            None,
-        );
-    };
-    let public = signing.verifying_key().to_bytes();
-    let validation = match stored_public {
-        Some(p) if p != public.as_slice() => {
-            Validation::Failed("stored public key does not match the seed".to_string())
-        }
-        _ => Validation::Valid,
-    };
-    let spki = spki_der(algorithm(OID_ED448, None), &public);
-    ParsedKey::new("ed448-private-key", "ed448", validation, spki)
-}
-
-/// X448 from its 56-byte secret (RFC 7748): public = clamp(k) * u(5).
-fn x448_key(secret: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
-    let Ok(mut k) = <[u8; 56]>::try_from(secret) else {
-        return ParsedKey::new(
-            "x448-private-key",
-            "x448",
-            Validation::Failed("key is not 56 bytes".into()),
-            None,
-        );
-    };
-    k[0] &= 252;
-    k[55] |= 128;
-    let scalar = ed448_goldilocks_plus::Scalar::from_bytes(&k);
-    let public = (&ed448_goldilocks_plus::MontgomeryPoint::GENERATOR * &scalar).0;
-    let validation = match stored_public {
-        Some(p) if p != public.as_slice() => {
-            Validation::Failed("stored public key does not match the secret".to_string())
-        }
-        _ => Validation::Valid,
-    };
-    let spki = spki_der(algorithm(OID_X448, None), &public);
-    ParsedKey::new("x448-private-key", "x448", validation, spki)
+    Edwards::Ed25519.key(seed, stored_public)
 }
 
 /// OpenSSL's DSA private key: `SEQUENCE { 0, p, q, g, y, x }`; checks y == g^x mod p.
@@ -606,15 +598,15 @@ pub fn parse_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
         }
         OID_X25519 => {
             let secret = octets(info.private_key).ok_or("X25519 key is not an OCTET STRING")?;
-            x25519_key(&secret, info.public_key)
+            Edwards::X25519.key(&secret, info.public_key)
         }
         OID_ED448 => {
             let seed = octets(info.private_key).ok_or("Ed448 key is not an OCTET STRING")?;
-            ed448_key(&seed, info.public_key)
+            Edwards::Ed448.key(&seed, info.public_key)
         }
         OID_X448 => {
             let secret = octets(info.private_key).ok_or("X448 key is not an OCTET STRING")?;
-            x448_key(&secret, info.public_key)
+            Edwards::X448.key(&secret, info.public_key)
         }
         OID_DSA => {
             let params = info
@@ -789,7 +781,7 @@ mod tests {
         let seed = hex_bytes(
             "6c82a562cb808d10d632be89c8513ebf6c929f34ddfa8c9f63c9960ef6e348a3528c8a3fcc2f044e39a3fc5b94492f8f032e7549a20098f95b",
         );
-        let key = ed448_key(&seed, None);
+        let key = Edwards::Ed448.key(&seed, None);
         assert_eq!(key.validation, Validation::Valid);
         assert!(hex(&key.spki.unwrap()).ends_with(
             "5fd7449b59b461fd2ce787ec616ad46a1da1342485a70e1f8a0ea75d80e96778edf124769b46c7061bd6783df1e50f6cd1fa1abeafe8256180"
@@ -798,7 +790,7 @@ mod tests {
         let secret = hex_bytes(
             "9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b",
         );
-        let key = x448_key(&secret, None);
+        let key = Edwards::X448.key(&secret, None);
         assert!(hex(&key.spki.unwrap()).ends_with(
             "9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0"
         ));
