@@ -336,20 +336,8 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         } else {
             "block ends without its END line"
         };
-        let mut key = partial_key(block.label, &der).unwrap_or_else(|| {
-            ParsedKey::new(
-                label_kind,
-                label_alg,
-                Validation::Unverified(String::new()),
-                None,
-            )
-        });
-        key.set_validation(Validation::Unverified(format!(
-            "{why} after {} decoded bytes",
-            der.len()
-        )));
-        key.info.truncated = true;
-        key
+        let why = format!("{why} after {} decoded bytes", der.len());
+        fragment(partial_key(block.label, &der), label_kind, label_alg, why)
     } else if let Some(cipher) = &block.legacy_encrypted {
         ParsedKey::encrypted(label_alg, format!("legacy PEM encryption ({cipher})"))
     } else {
@@ -364,21 +352,16 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         };
         match parsed {
             Ok(key) => key,
-            Err(_) if block.header_damaged => {
-                // the allocator ate into the body as well: what is left is a key's tail
-                let mut key = ParsedKey::new(
-                    label_kind,
-                    label_alg,
-                    Validation::Unverified(String::new()),
-                    None,
-                );
-                key.set_validation(Validation::Unverified(format!(
+            // the allocator ate into the body as well: what is left is a key's tail
+            Err(_) if block.header_damaged => fragment(
+                None,
+                label_kind,
+                label_alg,
+                format!(
                     "BEGIN line and start of body destroyed; {} decoded bytes of the key's end remain",
                     der.len()
-                )));
-                key.info.truncated = true;
-                key
-            }
+                ),
+            ),
             Err(why) => ParsedKey::new(
                 label_kind,
                 label_alg,
@@ -414,6 +397,15 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         preview,
         secret: String::new(),
     })
+}
+
+/// A key known only in part: `known` when its identity survived, else just its label's kind.
+fn fragment(known: Option<ParsedKey>, kind: &'static str, alg: &str, why: String) -> ParsedKey {
+    let mut key = known
+        .unwrap_or_else(|| ParsedKey::new(kind, alg, Validation::Unverified(String::new()), None));
+    key.set_validation(Validation::Unverified(why));
+    key.info.truncated = true;
+    key
 }
 
 /// Padding only belongs at the end; a cut-off body may carry some mid-way
