@@ -3,6 +3,7 @@
 //! decoding, parsing and validating the bytes around it, in a bounded window.
 //! A rejected candidate costs a few comparisons and never an error.
 
+pub mod der;
 pub mod pem;
 
 use crate::finding::Severity;
@@ -82,7 +83,10 @@ pub trait Detector: Send + Sync {
 
 /// The detectors keysweep runs by default.
 pub fn default_detectors() -> Vec<Box<dyn Detector>> {
-    vec![Box::new(pem::PemDetector)]
+    vec![
+        Box::new(pem::PemDetector),
+        Box::new(der::DerDetector::default()),
+    ]
 }
 
 /// A window of text around an anchor, narrowed to one byte a character.
@@ -203,6 +207,11 @@ pub fn span_chars(c: &Candidate<'_>, forward: bool, limit: usize, max_runs: usiz
         n += 1;
     }
     n
+}
+
+/// A binary secret as the report prints it with `--show-secrets`: lowercase hex.
+pub fn hex_secret(bytes: &[u8]) -> String {
+    crate::keys::hex(bytes)
 }
 
 /// The UTF-16LE form of an ASCII string.

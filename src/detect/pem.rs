@@ -12,7 +12,7 @@
 
 use super::{Candidate, Detection, Detector, span_chars, text_window};
 use crate::finding::severity_for;
-use crate::formats::{openssh, pgp};
+use crate::formats::{der, openssh, pgp};
 use crate::keys::{self, ParsedKey, Validation};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -426,8 +426,8 @@ fn strip_inner_padding(body: &[u8]) -> &[u8] {
 /// survived keeps its identity.
 fn partial_key(label: &[u8], der: &[u8]) -> Option<ParsedKey> {
     let (n, e) = match label {
-        b"RSA PRIVATE KEY" => rsa_public_prefix(der, false)?,
-        b"PRIVATE KEY" => rsa_public_prefix(der, true)?,
+        b"RSA PRIVATE KEY" => der::rsa_public_prefix(der, false)?,
+        b"PRIVATE KEY" => der::rsa_public_prefix(der, true)?,
         _ => return None,
     };
     let mut key = ParsedKey::new(
@@ -438,73 +438,6 @@ fn partial_key(label: &[u8], der: &[u8]) -> Option<ParsedKey> {
     );
     key.info.bits = u32::try_from(num_bigint::BigUint::from_bytes_be(n).bits()).ok();
     Some(key)
-}
-
-/// `n` and `e` from the start of a (possibly cut-off) PKCS#1 key, or a PKCS#8
-/// wrapper around one.
-fn rsa_public_prefix(der: &[u8], pkcs8: bool) -> Option<(&[u8], &[u8])> {
-    let mut r = DerPrefix { buf: der };
-    r.header(0x30)?;
-    r.integer()?; // version
-    if pkcs8 {
-        let alg = r.element(0x30)?;
-        if !contains(alg, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]) {
-            return None;
-        }
-        r.header(0x04)?;
-        r.header(0x30)?;
-        r.integer()?;
-    }
-    let n = r.integer()?;
-    let e = r.integer()?;
-    let strip = |v: &'_ [u8]| -> usize { v.iter().take_while(|&&b| b == 0).count() };
-    Some((&n[strip(n)..], &e[strip(e)..]))
-}
-
-/// Just enough DER to walk the head of a structure whose tail may be missing.
-struct DerPrefix<'a> {
-    buf: &'a [u8],
-}
-
-impl<'a> DerPrefix<'a> {
-    /// Read a tag and length; returns the declared length.
-    fn header(&mut self, tag: u8) -> Option<usize> {
-        let (&t, rest) = self.buf.split_first()?;
-        if t != tag {
-            return None;
-        }
-        let (&l0, mut rest) = rest.split_first()?;
-        let len = if l0 < 0x80 {
-            usize::from(l0)
-        } else {
-            let n = usize::from(l0 & 0x7f);
-            if n == 0 || n > 4 || rest.len() < n {
-                return None;
-            }
-            let v = rest[..n]
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-            rest = &rest[n..];
-            v
-        };
-        self.buf = rest;
-        Some(len)
-    }
-
-    /// A whole element's content; fails if it is not all there.
-    fn element(&mut self, tag: u8) -> Option<&'a [u8]> {
-        let len = self.header(tag)?;
-        if len > self.buf.len() {
-            return None;
-        }
-        let (v, rest) = self.buf.split_at(len);
-        self.buf = rest;
-        Some(v)
-    }
-
-    fn integer(&mut self) -> Option<&'a [u8]> {
-        self.element(0x02)
-    }
 }
 
 /// The fingerprint of the first PEM private key in `text` (for tests and

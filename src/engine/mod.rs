@@ -216,15 +216,43 @@ impl Engine {
     }
 }
 
-/// One finding per (offset, rule), in file order.
+/// One finding per (offset, rule), in file order, without findings nested
+/// inside a larger one that describes the same key (the PKCS#1 key inside a
+/// PKCS#8 wrapper, the SEC1 key inside PKCS#8, the encrypted key bags inside
+/// a PKCS#12 file). A plaintext key inside a PKCS#12 file is its own finding.
 fn dedup(mut found: Vec<Located>) -> Vec<Located> {
     found.sort_by(|a, b| {
-        (a.file_offset, a.detection.rule_id).cmp(&(b.file_offset, b.detection.rule_id))
+        (
+            a.file_offset,
+            std::cmp::Reverse(a.detection.len),
+            a.detection.rule_id,
+        )
+            .cmp(&(
+                b.file_offset,
+                std::cmp::Reverse(b.detection.len),
+                b.detection.rule_id,
+            ))
     });
     found.dedup_by(|a, b| {
         a.file_offset == b.file_offset && a.detection.rule_id == b.detection.rule_id
     });
-    found
+    let mut kept: Vec<Located> = Vec::with_capacity(found.len());
+    for f in found {
+        let end = f.file_offset + f.detection.len as u64;
+        let nested = kept.iter().rev().take(8).any(|outer| {
+            let outer_end = outer.file_offset + outer.detection.len as u64;
+            outer.file_offset <= f.file_offset
+                && end <= outer_end
+                && (f.detection.fingerprint.is_none()
+                    || f.detection.fingerprint == outer.detection.fingerprint
+                    // a PKCS#8 wrapper holds exactly one key: what is inside is that key
+                    || outer.detection.rule_id == "der-pkcs8-private-key")
+        });
+        if !nested {
+            kept.push(f);
+        }
+    }
+    kept
 }
 
 /// Runs of regions that are contiguous in the file and, where addresses are

@@ -4,7 +4,7 @@
 //! secret a detector reports contains one of its anchors.
 
 use crate::detect::{Detector, Encoding, utf16le};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 /// Which detector and encoding a pattern stands for.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +60,10 @@ impl Prefilter {
         }
         let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
         let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+            // Leftmost-first lets the automaton use its SIMD (Teddy) prefilter;
+            // restarting one byte after each match (below) keeps every match
+            // that starts at a different position, which is all we need.
+            .match_kind(MatchKind::LeftmostFirst)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)?;
         Ok(Prefilter {
@@ -85,10 +88,15 @@ impl Prefilter {
         let Some(window) = hay.get(owned.start..end) else {
             return;
         };
-        for m in self.automaton.find_overlapping_iter(window) {
+        let mut at = 0;
+        while at < window.len() {
+            let Some(m) = self.automaton.find(Input::new(window).range(at..)) else {
+                break;
+            };
             let pos = owned.start + m.start();
+            at = m.start() + 1;
             if pos >= owned.end {
-                continue;
+                break;
             }
             if let Some(&owner) = self.owners.get(m.pattern().as_usize()) {
                 out.push(Hit { pos, owner });

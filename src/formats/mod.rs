@@ -1,5 +1,6 @@
 //! Decoders for key containers that are not plain DER: each turns a decoded
 //! body into a [`crate::keys::ParsedKey`].
 
+pub mod der;
 pub mod openssh;
 pub mod pgp;
