@@ -13,11 +13,8 @@ pub fn rsa_public_prefix(der: &[u8], pkcs8: bool) -> Option<(&[u8], &[u8])> {
     r.integer()?; // version
     if pkcs8 {
         let alg = r.element(0x30)?;
-        if memchr::memmem::find(alg, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01])
-            .is_none()
-        {
-            return None;
-        }
+        // rsaEncryption, or this is not an RSA key
+        memchr::memmem::find(alg, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01])?;
         r.header(0x04)?;
         r.header(0x30)?;
         r.integer()?;
