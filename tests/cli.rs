@@ -216,7 +216,9 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
     let planted = expectations(expect_name);
     assert!(!planted.is_empty());
     for p in &planted {
-        let text = std::fs::read_to_string(fixtures().join(&p.key_file)).unwrap();
+        let raw = std::fs::read(fixtures().join(&p.key_file)).unwrap();
+        let binary = p.key_file.ends_with(".der") || p.key_file.ends_with(".p12");
+        let text = String::from_utf8_lossy(&raw).into_owned();
         let freed = p.placement == "freed";
         // a freed buffer lost its first bytes to the allocator: the finding starts inside it
         let f = report
@@ -237,12 +239,14 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
             });
         assert_eq!(f.container, container);
         let wide = p.placement == "wide";
-        assert_eq!(
-            f.encoding,
-            if wide { "utf16le" } else { "ascii" },
-            "{}",
-            p.key_file
-        );
+        let encoding = if binary {
+            "binary"
+        } else if wide {
+            "utf16le"
+        } else {
+            "ascii"
+        };
+        assert_eq!(f.encoding, encoding, "{}", p.key_file);
         assert_eq!(
             f.region.kind,
             if p.placement == "stack" {
@@ -255,7 +259,10 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
         );
         assert_eq!(f.fingerprint, p.fingerprint, "{}: fingerprint", p.key_file);
         let key = f.key.as_ref().unwrap();
-        if p.key_file.contains("encrypted") || p.key_file.contains("protected") {
+        if p.key_file.ends_with(".p12") {
+            assert_eq!(f.kind, "pkcs12");
+            assert_eq!(f.severity, "medium");
+        } else if p.key_file.contains("encrypted") || p.key_file.contains("protected") {
             assert_eq!(f.kind, "encrypted-private-key");
             assert!(key.encrypted && !key.validated);
             assert_eq!(f.severity, "medium");
@@ -264,6 +271,11 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
             assert_eq!(f.severity, "critical");
         }
         let start = f.offset as usize;
+        if binary {
+            // the whole structure, exactly where the holder put it
+            assert_eq!(&bytes[start..start + f.length as usize], &raw[..], "{}", p.key_file);
+            continue;
+        }
         if freed {
             assert!(f.preview.contains("BEGIN line damaged"), "{}", f.preview);
             // what is reported is the tail of the key file, from the first surviving body line
@@ -326,6 +338,34 @@ fn finds_ascii_pem_keys_in_gcore_core() {
 fn finds_every_pem_flavour_in_a_core_and_a_minidump() {
     check_planted("zoo.core", "zoo", "elf-core");
     check_planted("zoo.dmp", "zoo", "minidump");
+}
+
+#[test]
+fn finds_der_keys_in_a_core_and_a_minidump() {
+    check_planted("der.core", "der", "elf-core");
+    check_planted("der.dmp", "der", "minidump");
+}
+
+/// Each DER file openssl wrote is one finding at offset 0 spanning the whole
+/// file, with the rule, kind and fingerprint openssl's view of the key implies.
+#[test]
+fn der_files_match_openssl() {
+    let dir = fixtures().join("keys/der");
+    let listed = std::fs::read_to_string(dir.join("FINGERPRINTS")).unwrap();
+    let (code, report) = scan_json(&[s(&dir)]);
+    assert_eq!(code, 1);
+    for line in listed.lines() {
+        let [file, kind, rule, fp]: [&str; 4] = line.split_whitespace().collect::<Vec<_>>().try_into().unwrap();
+        let found: Vec<_> = report.findings.iter().filter(|f| f.path.ends_with(&format!("/{file}"))).collect();
+        assert_eq!(found.len(), 1, "{file}: {found:?}");
+        let f = found[0];
+        assert_eq!((f.kind.as_str(), f.rule_id.as_str()), (kind, rule), "{file}");
+        assert_eq!(f.fingerprint.as_deref(), (fp != "-").then_some(fp), "{file}");
+        assert_eq!(f.offset, 0);
+        assert_eq!(f.length, std::fs::metadata(dir.join(file)).unwrap().len(), "{file}");
+        assert_eq!(f.encoding, "binary");
+    }
+    assert_eq!(report.findings.len(), listed.lines().count());
 }
 
 #[test]
