@@ -70,6 +70,21 @@ fn bench(c: &mut Criterion) {
     let engine = Engine::new(default_detectors()).unwrap();
     let mut group = c.benchmark_group("scan");
     group.sample_size(10);
+    {
+        // each detector family alone, on the same data, to see what each costs
+        let data = dump_like(0);
+        let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        for (name, detector) in default_detectors().into_iter().enumerate() {
+            let only = Engine::new(vec![detector]).unwrap();
+            assert!(only.scan_mapped(&data, &map).0.is_empty());
+            let label = ["pem_only_64MiB", "der_only_64MiB"]
+                .get(name)
+                .copied()
+                .unwrap_or("other_64MiB");
+            group.bench_function(label, |b| b.iter(|| only.scan_mapped(&data, &map)));
+        }
+    }
     for (name, planted) in [
         ("dump_like_64MiB_clean", 0usize),
         ("dump_like_64MiB_10_keys", 10),

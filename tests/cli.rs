@@ -273,7 +273,12 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
         let start = f.offset as usize;
         if binary {
             // the whole structure, exactly where the holder put it
-            assert_eq!(&bytes[start..start + f.length as usize], &raw[..], "{}", p.key_file);
+            assert_eq!(
+                &bytes[start..start + f.length as usize],
+                &raw[..],
+                "{}",
+                p.key_file
+            );
             continue;
         }
         if freed {
@@ -355,14 +360,34 @@ fn der_files_match_openssl() {
     let (code, report) = scan_json(&[s(&dir)]);
     assert_eq!(code, 1);
     for line in listed.lines() {
-        let [file, kind, rule, fp]: [&str; 4] = line.split_whitespace().collect::<Vec<_>>().try_into().unwrap();
-        let found: Vec<_> = report.findings.iter().filter(|f| f.path.ends_with(&format!("/{file}"))).collect();
+        let [file, kind, rule, fp]: [&str; 4] = line
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.path.ends_with(&format!("/{file}")))
+            .collect();
         assert_eq!(found.len(), 1, "{file}: {found:?}");
         let f = found[0];
-        assert_eq!((f.kind.as_str(), f.rule_id.as_str()), (kind, rule), "{file}");
-        assert_eq!(f.fingerprint.as_deref(), (fp != "-").then_some(fp), "{file}");
+        assert_eq!(
+            (f.kind.as_str(), f.rule_id.as_str()),
+            (kind, rule),
+            "{file}"
+        );
+        assert_eq!(
+            f.fingerprint.as_deref(),
+            (fp != "-").then_some(fp),
+            "{file}"
+        );
         assert_eq!(f.offset, 0);
-        assert_eq!(f.length, std::fs::metadata(dir.join(file)).unwrap().len(), "{file}");
+        assert_eq!(
+            f.length,
+            std::fs::metadata(dir.join(file)).unwrap().len(),
+            "{file}"
+        );
         assert_eq!(f.encoding, "binary");
     }
     assert_eq!(report.findings.len(), listed.lines().count());
