@@ -237,3 +237,51 @@ fn handle_write(r: io::Result<()>) -> anyhow::Result<()> {
         other => other.context("writing the report"),
     }
 }
+
+/// `keysweep rules list`: the built-in rules as an aligned table.
+pub fn rules_list(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let rules = crate::rules::builtin()?;
+    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for r in &rules {
+        writeln!(
+            out,
+            "{:<width$}  {:<8}  {:<22}  {}",
+            r.id,
+            r.severity.as_str(),
+            r.kind,
+            r.name
+        )?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
+/// `keysweep rules check PATH`: every problem on its own line, naming file and rule.
+pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let engine = Engine::new(crate::detect::default_detectors())?;
+    let files = match crate::rules::load_path(path) {
+        Ok(f) => f,
+        Err(e) => {
+            writeln!(out, "error: {e}")?;
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let mut problems = 0;
+    let mut count = 0;
+    for (file, rules) in &files {
+        count += rules.len();
+        for e in crate::rules::check(file, rules, &engine) {
+            writeln!(out, "error: {e}")?;
+            problems += 1;
+        }
+    }
+    writeln!(
+        out,
+        "{count} rule(s) in {} file(s): {problems} problem(s)",
+        files.len()
+    )?;
+    Ok(if problems == 0 {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    })
+}

@@ -18,6 +18,22 @@ pub enum Command {
     /// Exit status: 0 nothing found, 1 findings, 2 usage error or an input that
     /// could not be scanned completely (and no findings).
     Scan(ScanArgs),
+    /// Inspect and check detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the built-in rules: id, severity, kind and name.
+    List,
+    /// Check a rule file or a directory of them: ids unique and known, every
+    /// example found and no negative example found by the full engine.
+    /// Exit status 0 when every rule passes, 2 otherwise.
+    Check {
+        /// A `.toml` rule file, or a directory of them.
+        path: PathBuf,
+    },
 }
 
 /// Report formats.

@@ -389,16 +389,23 @@ pub fn ec_key(curve: Option<Curve>, scalar: &[u8], stored_public: Option<&[u8]>)
 /// a PKCS#8 wrapper, which names the curve outside.
 pub fn parse_sec1(der: &[u8], outer_curve: Option<Curve>) -> Result<ParsedKey, String> {
     let key = sec1::EcPrivateKey::from_der(der).map_err(|e| format!("not a SEC1 EC key: {e}"))?;
-    let inner = key
+    let named = key
         .parameters
         .and_then(|p| p.named_curve())
         .as_ref()
         .and_then(Curve::from_oid);
-    Ok(ec_key(
-        inner.or(outer_curve),
-        key.private_key,
-        key.public_key,
-    ))
+    let curve = named.or(outer_curve).or_else(|| {
+        // no parameters: the stored public point tells the curve, if one derives it
+        let public = key.public_key?;
+        [Curve::P256, Curve::Secp256k1, Curve::P384, Curve::P521]
+            .into_iter()
+            .find(|c| {
+                c.public_point(key.private_key)
+                    .and_then(|d| Some(d == c.uncompressed(public)?))
+                    == Some(true)
+            })
+    });
+    Ok(ec_key(curve, key.private_key, key.public_key))
 }
 
 /// The curves whose public key is a function of the secret bytes alone.

@@ -30,3 +30,4 @@ pub mod formats;
 pub mod input;
 pub mod keys;
 pub mod report;
+pub mod rules;

@@ -2,19 +2,20 @@
 
 use clap::Parser;
 use keysweep::app::{self, Config};
-use keysweep::cli::{Cli, Command};
+use keysweep::cli::{Cli, Command, RulesCommand};
 use keysweep::exit::ExitStatus;
 
 fn main() {
     let cli = Cli::parse();
-    let status = match cli.command {
-        Command::Scan(args) => match app::run(&Config::from_args(args)) {
-            Ok(status) => status,
-            Err(e) => {
-                eprintln!("keysweep: error: {e:#}");
-                ExitStatus::Error
-            }
-        },
+    let mut stdout = std::io::stdout();
+    let result = match cli.command {
+        Command::Scan(args) => app::run(&Config::from_args(args)),
+        Command::Rules(RulesCommand::List) => app::rules_list(&mut stdout),
+        Command::Rules(RulesCommand::Check { path }) => app::rules_check(&path, &mut stdout),
     };
+    let status = result.unwrap_or_else(|e| {
+        eprintln!("keysweep: error: {e:#}");
+        ExitStatus::Error
+    });
     std::process::exit(status.code());
 }

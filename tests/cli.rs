@@ -1325,3 +1325,35 @@ fn key_zoo_matches_tool_fingerprints() {
         "FINGERPRINTS itself holds no key"
     );
 }
+
+#[test]
+fn rules_list_and_check() {
+    let (code, out, _) = run(&["rules", "list"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("pem-rsa-private-key") && l.contains("critical"))
+    );
+    assert!(out.lines().any(|l| l.starts_with("der-pkcs12")));
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let (code, out, _) = run(&["rules", "check", s(&rules_dir)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 problem(s)"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = write(
+        tmp.path(),
+        "bad.toml",
+        b"[[rules]]\nid = \"pem-ec-private-key\"\nname = \"n\"\nkind = \"ec-private-key\"\nseverity = \"high\"\ndetector = \"pem\"\nexamples = [\"-----BEGIN EC PRIVATE KEY-----\"]\n",
+    );
+    let (code, out, _) = run(&["rules", "check", s(&bad)]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("bad.toml: rule pem-ec-private-key: example 1 is not found"),
+        "{out}"
+    );
+    let broken = write(tmp.path(), "broken.toml", b"[[rules]]\nid = ");
+    let (code, out, _) = run(&["rules", "check", s(&broken)]);
+    assert_eq!(code, 2);
+    assert!(out.contains("broken.toml"), "{out}");
+}

@@ -107,6 +107,17 @@ impl Detector for DerDetector {
         false
     }
 
+    fn rule_ids(&self) -> &[&'static str] {
+        &[
+            "der-pkcs1-rsa-private-key",
+            "der-dsa-private-key",
+            "der-pkcs8-private-key",
+            "der-sec1-ec-private-key",
+            "der-encrypted-private-key",
+            "der-pkcs12",
+        ]
+    }
+
     fn window(&self) -> (usize, usize) {
         (16, der::MAX_DER + 16)
     }

@@ -77,6 +77,9 @@ pub trait Detector: Send + Sync {
     /// streaming reader keeps this much context around each chunk.
     fn window(&self) -> (usize, usize);
 
+    /// Every rule id this detector can report; each has an entry in `rules/`.
+    fn rule_ids(&self) -> &[&'static str];
+
     /// Confirm a candidate, pushing what it really is onto `out`.
     fn confirm(&self, candidate: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>);
 }

@@ -43,6 +43,19 @@ impl Detector for PemDetector {
         true
     }
 
+    fn rule_ids(&self) -> &[&'static str] {
+        &[
+            "pem-rsa-private-key",
+            "pem-ec-private-key",
+            "pem-dsa-private-key",
+            "pem-pkcs8-private-key",
+            "pem-encrypted-private-key",
+            "pem-openssh-private-key",
+            "pem-pgp-private-key-block",
+            "pem-other-private-key",
+        ]
+    }
+
     fn window(&self) -> (usize, usize) {
         // before: a whole body, for blocks recovered from their END line
         (MAX_BODY + 1024 + LOOKBEHIND, MAX_BODY + 1024)

@@ -68,6 +68,14 @@ impl Engine {
         self
     }
 
+    /// Every rule id the engine's detectors can report.
+    pub fn rule_ids(&self) -> Vec<&'static str> {
+        self.detectors
+            .iter()
+            .flat_map(|d| d.rule_ids().iter().copied())
+            .collect()
+    }
+
     /// Bytes of context a detector may need around an anchor, in the widest encoding.
     pub fn context(&self) -> (usize, usize) {
         let before = self

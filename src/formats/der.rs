@@ -179,7 +179,13 @@ pub fn private_key_at(bytes: &[u8]) -> Option<DerKey> {
             Err(_) => ("der-dsa-private-key", keys::parse_dsa_openssl(der).ok()?),
         },
         Shape::Pkcs8 => ("der-pkcs8-private-key", keys::parse_pkcs8(der).ok()?),
-        Shape::Sec1 => ("der-sec1-ec-private-key", keys::parse_sec1(der, None).ok()?),
+        // a bare scalar with no curve and no public point says too little to report
+        Shape::Sec1 => (
+            "der-sec1-ec-private-key",
+            keys::parse_sec1(der, None)
+                .ok()
+                .filter(|k| k.spki.is_some())?,
+        ),
         Shape::Encrypted => (
             "der-encrypted-private-key",
             keys::parse_encrypted_pkcs8(der).ok()?,

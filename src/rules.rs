@@ -1,0 +1,292 @@
+//! Rules as data: every detector's findings are described by `[[rules]]`
+//! tables in TOML files under `rules/`, embedded in the binary, each with
+//! examples that must be found and negative examples that must not be. The
+//! same loader reads user files for `keysweep rules check`.
+
+use crate::container::{ContainerKind, MemoryMap};
+use crate::engine::Engine;
+use crate::finding::Severity;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+/// The rule files compiled into the binary: name and content. A test keeps
+/// this table equal to the contents of `rules/`.
+pub const BUILTIN: &[(&str, &str)] = &[("keys.toml", include_str!("../rules/keys.toml"))];
+
+/// One rule: what a detector reports under `id`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable across releases: reports, baselines and `--disable-rule` use it.
+    pub id: String,
+    pub name: String,
+    /// The finding kind this rule reports (for key rules, the usual one).
+    pub kind: String,
+    /// The highest severity this rule reports.
+    pub severity: Severity,
+    /// The built-in detector that produces it (`pem`, `der`, ...).
+    pub detector: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Inputs that must produce a finding with this id; `hex:` prefixes binary.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Inputs that must not.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rules: Vec<Rule>,
+}
+
+/// What is wrong with a rule, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    pub rule_id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule_id {
+            Some(id) => write!(f, "{}: rule {id}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Parse one rule file's text.
+pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    toml::from_str::<RuleFile>(text)
+        .map(|f| f.rules)
+        .map_err(|e| RuleError {
+            file: file.to_string(),
+            rule_id: None,
+            message: e.to_string(),
+        })
+}
+
+/// The built-in rules, in file order.
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
+    let mut all = Vec::new();
+    for (name, text) in BUILTIN {
+        all.extend(parse(&format!("rules/{name}"), text)?);
+    }
+    Ok(all)
+}
+
+/// Read a rule file, or every `*.toml` file of a directory (sorted).
+pub fn load_path(path: &Path) -> Result<Vec<(String, Vec<Rule>)>, RuleError> {
+    let io = |e: std::io::Error| RuleError {
+        file: path.display().to_string(),
+        rule_id: None,
+        message: e.to_string(),
+    };
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        entries.sort();
+        files.extend(entries);
+    } else {
+        files.push(path.to_path_buf());
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.display().to_string();
+            let text = std::fs::read_to_string(&p).map_err(|e| RuleError {
+                file: name.clone(),
+                rule_id: None,
+                message: e.to_string(),
+            })?;
+            Ok((name.clone(), parse(&name, &text)?))
+        })
+        .collect()
+}
+
+/// An example's bytes: `hex:` strings decoded, others as UTF-8 text.
+pub fn example_bytes(example: &str) -> Result<Vec<u8>, String> {
+    let Some(hex) = example.strip_prefix("hex:") else {
+        return Ok(example.as_bytes().to_vec());
+    };
+    let hex: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if hex.len() % 2 != 0 {
+        return Err("hex example has an odd number of digits".to_string());
+    }
+    hex.chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .ok_or_else(|| "hex example has a non-hex digit".to_string())
+        })
+        .collect()
+}
+
+/// Check rules: ids unique, each known to a detector of `engine`, each with at
+/// least one example, every example found with its rule id by the full engine
+/// (prefilter included) and no negative example found with it.
+pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
+    let known: BTreeSet<&str> = engine.rule_ids().into_iter().collect();
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut err = |rule: &Rule, message: String| {
+        errors.push(RuleError {
+            file: file.to_string(),
+            rule_id: Some(rule.id.clone()),
+            message,
+        })
+    };
+    for rule in rules {
+        if !seen.insert(rule.id.as_str()) {
+            err(rule, "duplicate id".to_string());
+        }
+        if !known.contains(rule.id.as_str()) {
+            err(
+                rule,
+                format!("no detector reports this id (detector `{}`)", rule.detector),
+            );
+        }
+        if rule.examples.is_empty() {
+            err(rule, "has no examples".to_string());
+        }
+        for (i, example) in rule.examples.iter().enumerate() {
+            match example_bytes(example) {
+                Ok(bytes) if !finds(engine, &bytes, &rule.id) => {
+                    err(rule, format!("example {} is not found", i + 1))
+                }
+                Ok(_) => {}
+                Err(e) => err(rule, format!("example {}: {e}", i + 1)),
+            }
+        }
+        for (i, example) in rule.negative_examples.iter().enumerate() {
+            match example_bytes(example) {
+                Ok(bytes) if finds(engine, &bytes, &rule.id) => {
+                    err(rule, format!("negative example {} is found", i + 1))
+                }
+                Ok(_) => {}
+                Err(e) => err(rule, format!("negative example {}: {e}", i + 1)),
+            }
+        }
+    }
+    errors
+}
+
+/// Whether scanning `bytes` (as a raw file, and as UTF-16LE for text) yields a finding of `id`.
+fn finds(engine: &Engine, bytes: &[u8], id: &str) -> bool {
+    let scan = |b: &[u8]| {
+        let map = MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
+        engine
+            .scan_mapped(b, &map)
+            .0
+            .iter()
+            .any(|l| l.detection.rule_id == id)
+    };
+    scan(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::default_detectors;
+
+    #[test]
+    fn builtin_table_matches_the_rules_directory() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut table: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+        table.sort();
+        assert_eq!(on_disk, table);
+    }
+
+    /// Every built-in rule's examples run through the full engine, and every
+    /// rule id a detector can emit has a rule.
+    #[test]
+    fn builtin_rules_check_clean_and_cover_every_detector_id() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let rules = builtin().unwrap();
+        let errors = check("rules", &rules, &engine);
+        assert!(
+            errors.is_empty(),
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let ids: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let emitted: BTreeSet<&str> = engine.rule_ids().into_iter().collect();
+        assert_eq!(ids, emitted);
+    }
+
+    #[test]
+    fn broken_rules_are_reported_with_file_and_id() {
+        let engine = Engine::new(default_detectors()).unwrap();
+        let text = r#"
+[[rules]]
+id = "pem-rsa-private-key"
+name = "x"
+kind = "rsa-private-key"
+severity = "critical"
+detector = "pem"
+examples = ["not a key"]
+negative_examples = ["hex:zz"]
+
+[[rules]]
+id = "no-such-rule"
+name = "y"
+kind = "x"
+severity = "low"
+detector = "pem"
+"#;
+        let rules = parse("user.toml", text).unwrap();
+        let errors: Vec<String> = check("user.toml", &rules, &engine)
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.contains(
+                &"user.toml: rule pem-rsa-private-key: example 1 is not found".to_string()
+            ),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("negative example 1: hex example has a non-hex digit"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("user.toml: rule no-such-rule: no detector"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("no-such-rule: has no examples"))
+        );
+        let bad = parse("bad.toml", "[[rules]]\nid = 3").unwrap_err();
+        assert!(bad.to_string().starts_with("bad.toml: "));
+    }
+}
