@@ -75,6 +75,8 @@ pub struct ParsedKey {
     pub validation: Validation,
     /// SubjectPublicKeyInfo DER of the public half, when it is known.
     pub spki: Option<Vec<u8>>,
+    /// For symmetric keys: SHA-256 of the secret bytes, their only identity.
+    pub secret_fingerprint: Option<String>,
 }
 
 impl ParsedKey {
@@ -102,6 +104,7 @@ impl ParsedKey {
             },
             validation,
             spki,
+            secret_fingerprint: None,
         }
     }
 
@@ -129,9 +132,13 @@ impl ParsedKey {
         key
     }
 
-    /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER.
+    /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER (of the secret
+    /// bytes for symmetric keys).
     pub fn fingerprint(&self) -> Option<String> {
-        self.spki.as_deref().map(sha256_hex)
+        self.spki
+            .as_deref()
+            .map(sha256_hex)
+            .or_else(|| self.secret_fingerprint.clone())
     }
 }
 
@@ -296,6 +303,11 @@ impl Curve {
     /// d*G as an uncompressed SEC1 point, or `None` when d is not a valid scalar.
     pub fn public_point(self, scalar: &[u8]) -> Option<Vec<u8>> {
         self.uncompressed_point(PointSource::Scalar(scalar))
+    }
+
+    /// Whether `point` (SEC1 encoding) is a point of this curve.
+    pub fn is_on_curve(self, point: &[u8]) -> bool {
+        self.uncompressed(point).is_some()
     }
 
     /// Decompress or normalise a SEC1 point to its uncompressed form.

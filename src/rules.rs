@@ -13,7 +13,10 @@ use std::path::Path;
 
 /// The rule files compiled into the binary: name and content. A test keeps
 /// this table equal to the contents of `rules/`.
-pub const BUILTIN: &[(&str, &str)] = &[("keys.toml", include_str!("../rules/keys.toml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("keys.toml", include_str!("../rules/keys.toml")),
+    ("blobs.toml", include_str!("../rules/blobs.toml")),
+];
 
 /// One rule: what a detector reports under `id`.
 #[derive(Debug, Clone, Deserialize)]

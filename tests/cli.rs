@@ -217,7 +217,9 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
     assert!(!planted.is_empty());
     for p in &planted {
         let raw = std::fs::read(fixtures().join(&p.key_file)).unwrap();
-        let binary = p.key_file.ends_with(".der") || p.key_file.ends_with(".p12");
+        let binary = [".der", ".p12", ".msblob", ".pvk", ".blob", ".bin"]
+            .iter()
+            .any(|e| p.key_file.ends_with(e));
         let text = String::from_utf8_lossy(&raw).into_owned();
         let freed = p.placement == "freed";
         // a freed buffer lost its first bytes to the allocator: the finding starts inside it
@@ -262,6 +264,8 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
         if p.key_file.ends_with(".p12") {
             assert_eq!(f.kind, "pkcs12");
             assert_eq!(f.severity, "medium");
+        } else if f.kind == "symmetric-key" {
+            assert_eq!(f.severity, "high");
         } else if p.key_file.contains("encrypted") || p.key_file.contains("protected") {
             assert_eq!(f.kind, "encrypted-private-key");
             assert!(key.encrypted && !key.validated);
@@ -351,11 +355,27 @@ fn finds_der_keys_in_a_core_and_a_minidump() {
     check_planted("der.dmp", "der", "minidump");
 }
 
+#[test]
+fn finds_binary_blobs_in_a_core_and_a_minidump() {
+    check_planted("blob.core", "blob", "elf-core");
+    check_planted("blob.dmp", "blob", "minidump");
+}
+
 /// Each DER file openssl wrote is one finding at offset 0 spanning the whole
 /// file, with the rule, kind and fingerprint openssl's view of the key implies.
 #[test]
 fn der_files_match_openssl() {
-    let dir = fixtures().join("keys/der");
+    check_binary_dir("keys/der");
+}
+
+/// The same for CryptoAPI, PVK, CNG and binary OpenSSH structures.
+#[test]
+fn blob_files_match_openssl() {
+    check_binary_dir("keys/blob");
+}
+
+fn check_binary_dir(rel: &str) {
+    let dir = fixtures().join(rel);
     let listed = std::fs::read_to_string(dir.join("FINGERPRINTS")).unwrap();
     let (code, report) = scan_json(&[s(&dir)]);
     assert_eq!(code, 1);

@@ -3,6 +3,7 @@
 //! decoding, parsing and validating the bytes around it, in a bounded window.
 //! A rejected candidate costs a few comparisons and never an error.
 
+pub mod blob;
 pub mod der;
 pub mod pem;
 
@@ -89,6 +90,7 @@ pub fn default_detectors() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(pem::PemDetector),
         Box::new(der::DerDetector::default()),
+        Box::new(blob::BlobDetector::default()),
     ]
 }
 

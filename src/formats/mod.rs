@@ -4,3 +4,4 @@
 pub mod der;
 pub mod openssh;
 pub mod pgp;
+pub mod winblob;

@@ -41,6 +41,13 @@ impl<'a> Wire<'a> {
 /// Decode an `openssh-key-v1` blob (the base64-decoded body of an
 /// `OPENSSH PRIVATE KEY` PEM block).
 pub fn parse(blob: &[u8]) -> Result<ParsedKey, String> {
+    parse_prefix(blob).map(|(key, _)| key)
+}
+
+/// Decode an `openssh-key-v1` structure at the start of `blob` (which may
+/// continue with unrelated bytes, as in memory); returns the key and how many
+/// bytes the structure spans.
+pub fn parse_prefix(blob: &[u8]) -> Result<(ParsedKey, usize), String> {
     let rest = blob
         .strip_prefix(MAGIC)
         .ok_or("missing openssh-key-v1 magic")?;
@@ -57,6 +64,7 @@ pub fn parse(blob: &[u8]) -> Result<ParsedKey, String> {
     }
     let public_blob = w.string().ok_or_else(err)?;
     let private = w.string().ok_or_else(err)?;
+    let span = blob.len() - w.buf.len();
     let mut key = from_public_blob(public_blob)?;
     if cipher != b"none" {
         let cipher = String::from_utf8_lossy(cipher).into_owned();
@@ -67,7 +75,7 @@ pub fn parse(blob: &[u8]) -> Result<ParsedKey, String> {
         enc.spki = key.spki.take();
         enc.info.bits = key.info.bits;
         enc.info.curve = key.info.curve.clone();
-        return Ok(enc);
+        return Ok((enc, span));
     }
     let mut p = Wire { buf: private };
     let (c1, c2) = (p.u32().ok_or_else(err)?, p.u32().ok_or_else(err)?);
@@ -77,7 +85,7 @@ pub fn parse(blob: &[u8]) -> Result<ParsedKey, String> {
     let key_type = p.string().ok_or_else(err)?;
     let validated = validate_private(key_type, &mut p, &key).ok_or_else(err)?;
     key.set_validation(validated);
-    Ok(key)
+    Ok((key, span))
 }
 
 /// The key as its public half describes it, validation pending.

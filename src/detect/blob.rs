@@ -1,0 +1,112 @@
+//! Binary key structures found by their magic: OpenSSH `openssh-key-v1`
+//! decoded in memory, Windows CryptoAPI PRIVATEKEYBLOB and PVK, and CNG RSA,
+//! ECC and key-data blobs. Each magic is only a candidate: the structure's
+//! header must agree with the sizes present, and keys must validate (or, for
+//! EC blobs, carry a point on the curve) before anything is reported.
+
+use super::{Candidate, Detection, Detector, Encoding};
+use crate::finding::severity_for;
+use crate::formats::openssh;
+use crate::formats::winblob::{self, Blob};
+
+/// Most bytes one blob spans (an RSA-16384 CNG full private blob is about 9 KiB).
+const MAX_BLOB: usize = 1 << 16;
+
+type Parser = fn(&[u8]) -> Option<Blob>;
+
+/// (magic, bytes before the magic where the structure starts, parser)
+const MAGICS: &[(&[u8], &[(usize, Parser)])] = &[
+    (b"openssh-key-v1\0", &[(0, openssh_blob)]),
+    (b"RSA2", &[(8, winblob::capi_rsa), (0, winblob::cng_rsa)]),
+    (b"RSA3", &[(0, winblob::cng_rsa)]),
+    (&[0x1e, 0xf1, 0xb5, 0xb0], &[(0, winblob::pvk)]),
+    (b"ECS", &[(0, winblob::cng_ecc)]),
+    (b"ECK", &[(0, winblob::cng_ecc)]),
+    (b"KDBM", &[(0, winblob::cng_key_data)]),
+];
+
+fn openssh_blob(b: &[u8]) -> Option<Blob> {
+    let (key, len) = openssh::parse_prefix(b).ok()?;
+    Some(Blob {
+        len,
+        rule_id: "openssh-binary-private-key",
+        key,
+    })
+}
+
+/// The binary-magic detector.
+pub struct BlobDetector {
+    anchors: Vec<&'static [u8]>,
+}
+
+impl Default for BlobDetector {
+    fn default() -> Self {
+        BlobDetector {
+            anchors: MAGICS.iter().map(|(m, _)| *m).collect(),
+        }
+    }
+}
+
+impl Detector for BlobDetector {
+    fn anchors(&self) -> &[&'static [u8]] {
+        &self.anchors
+    }
+
+    fn is_text(&self) -> bool {
+        false
+    }
+
+    fn rule_ids(&self) -> &[&'static str] {
+        &[
+            "openssh-binary-private-key",
+            "capi-rsa-private-key-blob",
+            "capi-pvk-private-key",
+            "cng-rsa-private-key-blob",
+            "cng-rsa-full-private-key-blob",
+            "cng-ecc-private-key-blob",
+            "cng-key-data-blob",
+        ]
+    }
+
+    fn window(&self) -> (usize, usize) {
+        (16, MAX_BLOB)
+    }
+
+    fn confirm(&self, c: &Candidate<'_>, _scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+        let Some((_, parsers)) = MAGICS.get(c.anchor) else {
+            return;
+        };
+        for &(back, parse) in *parsers {
+            let Some(start) = c.pos.checked_sub(back) else {
+                continue;
+            };
+            let end = start.saturating_add(MAX_BLOB).min(c.unit.len());
+            let Some(Blob { len, rule_id, key }) = parse(&c.unit[start..end]) else {
+                continue;
+            };
+            let preview = format!(
+                "{rule_id} ({}{}{}, {len} bytes)",
+                key.info.algorithm,
+                key.info.bits.map(|b| format!(" {b}")).unwrap_or_default(),
+                key.info
+                    .curve
+                    .as_deref()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default(),
+            );
+            out.push(Detection {
+                start,
+                len,
+                encoding: Encoding::Binary,
+                rule_id,
+                kind: key.kind,
+                severity: severity_for(&key),
+                fingerprint: key.fingerprint(),
+                secret: super::hex_secret(&c.unit[start..start + len]),
+                key: Some(key.info),
+                preview,
+            });
+            return;
+        }
+    }
+}
