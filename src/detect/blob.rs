@@ -13,9 +13,11 @@ use crate::formats::winblob::{self, Blob};
 const MAX_BLOB: usize = 1 << 16;
 
 type Parser = fn(&[u8]) -> Option<Blob>;
+/// Ways to read a structure around its magic: (bytes before the magic where it starts, parser).
+type Readings = &'static [(usize, Parser)];
 
-/// (magic, bytes before the magic where the structure starts, parser)
-const MAGICS: &[(&[u8], &[(usize, Parser)])] = &[
+/// Each magic with its readings.
+const MAGICS: &[(&[u8], Readings)] = &[
     (b"openssh-key-v1\0", &[(0, openssh_blob)]),
     (b"RSA2", &[(8, winblob::capi_rsa), (0, winblob::cng_rsa)]),
     (b"RSA3", &[(0, winblob::cng_rsa)]),
