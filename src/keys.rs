@@ -64,6 +64,12 @@ pub struct KeyInfo {
     /// Why the key is not validated, or what protects it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The key id a JWK carries (`kid`), which identity providers publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// RFC 7638 JWK thumbprint (SHA-256, base64url), for keys found as JWK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwk_thumbprint: Option<String>,
 }
 
 /// A decoded key: its contract-level description plus its identity.
@@ -101,6 +107,8 @@ impl ParsedKey {
                 encrypted: false,
                 truncated: false,
                 note,
+                kid: None,
+                jwk_thumbprint: None,
             },
             validation,
             spki,

@@ -16,6 +16,7 @@ use std::path::Path;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("keys.toml", include_str!("../rules/keys.toml")),
     ("blobs.toml", include_str!("../rules/blobs.toml")),
+    ("jwk.toml", include_str!("../rules/jwk.toml")),
 ];
 
 /// One rule: what a detector reports under `id`.

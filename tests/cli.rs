@@ -115,6 +115,8 @@ struct KeyM {
     #[serde(default)]
     truncated: bool,
     note: Option<String>,
+    kid: Option<String>,
+    jwk_thumbprint: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -1376,4 +1378,78 @@ fn rules_list_and_check() {
     let (code, out, _) = run(&["rules", "check", s(&broken)]);
     assert_eq!(code, 2);
     assert!(out.contains("broken.toml"), "{out}");
+}
+
+/// Each JWK file jwcrypto wrote gives one finding per private key, with the
+/// fingerprint openssl computes for the same key; public keys give none.
+#[test]
+fn jwk_files_match_openssl() {
+    let dir = fixtures().join("keys/jwk");
+    let listed = std::fs::read_to_string(dir.join("FINGERPRINTS")).unwrap();
+    let (code, report) = scan_json(&[s(&dir)]);
+    assert_eq!(code, 1);
+    let mut expected: Vec<(String, String, String, String)> = listed
+        .lines()
+        .map(|l| {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            (
+                v[0].to_string(),
+                v[1].to_string(),
+                v[2].to_string(),
+                v[3].to_string(),
+            )
+        })
+        .collect();
+    let mut found: Vec<(String, String, String, String)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = f.path.rsplit('/').next().unwrap().to_string();
+            (
+                file,
+                f.kind.clone(),
+                f.rule_id.clone(),
+                f.fingerprint.clone().unwrap(),
+            )
+        })
+        .collect();
+    expected.sort();
+    found.sort();
+    assert_eq!(found, expected);
+    for f in &report.findings {
+        let key = f.key.as_ref().unwrap();
+        assert!(key.kid.is_some() && key.jwk_thumbprint.is_some(), "{f:?}");
+        assert_eq!(key.validated, f.kind != "symmetric-key");
+    }
+}
+
+/// JWKs planted in a real process, ASCII and UTF-16LE: every private key
+/// inside each planted buffer is found with its fingerprint, the public-only
+/// JWK gives nothing.
+#[test]
+fn finds_jwks_in_a_core_and_a_minidump() {
+    let listed = std::fs::read_to_string(fixtures().join("keys/jwk/FINGERPRINTS")).unwrap();
+    for name in ["jwk.core", "jwk.dmp"] {
+        let (code, report) = scan_json(&[s(&dump(name))]);
+        assert_eq!(code, 1);
+        for p in expectations("jwk") {
+            let file = p.key_file.rsplit('/').next().unwrap();
+            let len = std::fs::read(fixtures().join(&p.key_file)).unwrap().len() as u64
+                * if p.placement == "wide" { 2 } else { 1 };
+            let mut inside: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| addr(f).is_some_and(|a| a >= p.address && a < p.address + len))
+                .map(|f| f.fingerprint.clone().unwrap())
+                .collect();
+            let mut want: Vec<String> = listed
+                .lines()
+                .filter(|l| l.starts_with(&format!("{file} ")))
+                .map(|l| l.split_whitespace().nth(3).unwrap().to_string())
+                .collect();
+            inside.sort();
+            want.sort();
+            assert_eq!(inside, want, "{name}: {file}");
+        }
+    }
 }

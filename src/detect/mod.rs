@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod der;
+pub mod jwk;
 pub mod pem;
 
 use crate::finding::Severity;
@@ -91,6 +92,7 @@ pub fn default_detectors() -> Vec<Box<dyn Detector>> {
         Box::new(pem::PemDetector),
         Box::new(der::DerDetector::default()),
         Box::new(blob::BlobDetector::default()),
+        Box::new(jwk::JwkDetector),
     ]
 }
 
