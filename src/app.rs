@@ -28,9 +28,19 @@ pub struct Config {
     pub threads: Option<usize>,
     pub show_secrets: bool,
     pub follow_symlinks: bool,
+    /// Findings below this severity are left out of the report (and counted).
+    pub min_severity: Option<crate::finding::Severity>,
+    /// Findings in these region kinds are left out of the report (and counted).
+    pub exclude_regions: Vec<crate::container::RegionKind>,
 }
 
 impl Config {
+    /// Whether a finding is reported under the policy flags.
+    pub fn reports(&self, f: &Finding) -> bool {
+        self.min_severity.is_none_or(|min| f.severity >= min)
+            && !self.exclude_regions.contains(&f.region.kind)
+    }
+
     /// Resolve the CLI flags: the default format depends on where the report goes.
     pub fn from_args(args: crate::cli::ScanArgs) -> Config {
         let to_terminal = args.output.is_none() && io::stdout().is_terminal();
@@ -47,6 +57,8 @@ impl Config {
             threads: args.threads,
             show_secrets: args.show_secrets,
             follow_symlinks: args.follow_symlinks,
+            min_severity: args.min_severity,
+            exclude_regions: args.exclude_region,
         }
     }
 }
@@ -203,8 +215,12 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         // Write in input order: hold early finishers until their turn comes.
         let mut pending = BTreeMap::new();
         let mut next = 0usize;
-        for (i, record, findings) in rx {
-            pending.insert(i, (record, findings));
+        for (i, mut record, findings) in rx {
+            let (kept, left_out): (Vec<Finding>, Vec<Finding>) =
+                findings.into_iter().partition(|f| config.reports(f));
+            record.findings = kept.len();
+            summary.findings_filtered += left_out.len();
+            pending.insert(i, (record, kept));
             while let Some((record, findings)) = pending.remove(&next) {
                 account(&mut summary, &record, &findings);
                 sink.file(&record, &findings)?;

@@ -78,4 +78,16 @@ pub struct ScanArgs {
     /// the command line are always followed).
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    /// Report only findings of this severity or above (critical, high,
+    /// medium, low). Left-out findings are counted in the summary.
+    #[arg(long, value_name = "LEVEL")]
+    pub min_severity: Option<crate::finding::Severity>,
+
+    /// Leave out findings in regions of this kind (repeatable): for example
+    /// `--exclude-region module` ignores test keys compiled into libraries and
+    /// executables. Kinds: stack, heap, module, mapped-file, anonymous,
+    /// metadata, unknown. Left-out findings are counted in the summary.
+    #[arg(long, value_name = "KIND")]
+    pub exclude_region: Vec<crate::container::RegionKind>,
 }

@@ -8,7 +8,19 @@ use crate::keys::{KeyInfo, ParsedKey, Validation};
 use serde::{Deserialize, Serialize};
 
 /// How urgent a finding is. Ordered: `Critical` is the greatest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,

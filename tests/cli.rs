@@ -153,6 +153,7 @@ struct SummaryM {
     files_skipped: usize,
     bytes_scanned: u64,
     findings: usize,
+    findings_filtered: usize,
     by_severity: BTreeMap<String, usize>,
     elapsed_seconds: f64,
 }
@@ -1452,4 +1453,46 @@ fn finds_jwks_in_a_core_and_a_minidump() {
             assert_eq!(inside, want, "{name}: {file}");
         }
     }
+}
+
+/// A test key compiled into the executable's read-only data is reported in a
+/// `module` region (named after the executable), and `--exclude-region
+/// module` leaves it out while keeping the heap copy; `--min-severity` too.
+#[test]
+fn module_keys_are_labelled_and_can_be_left_out() {
+    let core = dump("module.core");
+    let planted = expectations("module");
+    let module = planted.iter().find(|p| p.placement == "module").unwrap();
+    let heap = planted.iter().find(|p| p.placement == "narrow").unwrap();
+    let (code, report) = scan_json(&[s(&core)]);
+    assert_eq!(code, 1);
+    let m = report
+        .findings
+        .iter()
+        .find(|f| f.fingerprint == module.fingerprint)
+        .expect("embedded key found");
+    assert_eq!(m.region.kind, "module");
+    assert!(m.region.name.as_deref().unwrap().ends_with("/holder"));
+    let (code, filtered) = scan_json(&["--exclude-region", "module", s(&core)]);
+    assert_eq!(code, 1);
+    assert_eq!(filtered.findings.len(), report.findings.len() - 1);
+    assert!(filtered.findings.iter().all(|f| f.region.kind != "module"));
+    assert!(
+        filtered
+            .findings
+            .iter()
+            .any(|f| f.fingerprint == heap.fingerprint)
+    );
+    assert_eq!(filtered.summary.findings_filtered, 1);
+    assert_eq!(filtered.inputs[0].findings, filtered.findings.len());
+
+    // nothing at or above critical in a dump holding only encrypted keys: exit 0
+    let enc = fixtures().join("keys/rsa2048-encrypted-pkcs8.pem");
+    let (code, only_critical) = scan_json(&["--min-severity", "critical", s(&enc)]);
+    assert_eq!(code, 0);
+    assert!(only_critical.findings.is_empty());
+    assert_eq!(only_critical.summary.findings_filtered, 1);
+    let (code, _) = scan_json(&["--min-severity", "medium", s(&enc)]);
+    assert_eq!(code, 1);
+    assert_eq!(run(&["scan", "--exclude-region", "nowhere", s(&enc)]).0, 2);
 }

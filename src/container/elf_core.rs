@@ -27,6 +27,8 @@ const EM_AARCH64: u16 = 183;
 struct FileMapping {
     start: u64,
     end: u64,
+    /// Offset in the file, in pages.
+    page_offset: u64,
     name: String,
 }
 
@@ -61,15 +63,23 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     let notes = read_notes(bytes, &phdrs, ctx, header.e_machine, &mut warnings);
 
     let mut regions = Vec::new();
-    let mut executable_files: Vec<&str> = Vec::new();
-    for ph in phdrs
-        .iter()
-        .filter(|p| p.p_type == PT_LOAD && p.p_filesz > 0)
-    {
-        if ph.is_executable() {
-            if let Some(f) = file_at(&notes.files, ph.p_vaddr) {
-                executable_files.push(&f.name);
-            }
+    // A mapped file is a module (executable or library) when any of its
+    // mappings is executable, or when its first page, dumped as cores do for
+    // ELF files, starts with the ELF magic: gcore leaves unmodified text
+    // segments out entirely, so the first test alone would miss them.
+    let mut module_files: Vec<&str> = Vec::new();
+    for ph in phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+        let Some(f) = file_at(&notes.files, ph.p_vaddr) else {
+            continue;
+        };
+        let elf_header = f.page_offset == 0
+            && ph.p_vaddr == f.start
+            && usize::try_from(ph.p_offset)
+                .ok()
+                .and_then(|o| bytes.get(o..o.checked_add(4)?))
+                .is_some_and(|magic| magic == b"\x7fELF");
+        if (ph.is_executable() || elf_header) && !module_files.contains(&f.name.as_str()) {
+            module_files.push(&f.name);
         }
     }
     let mut past_eof = 0u64;
@@ -96,7 +106,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         let file = file_at(&notes.files, ph.p_vaddr);
         let kind = match file {
             _ if stack => RegionKind::Stack,
-            Some(f) if executable_files.contains(&f.name.as_str()) => RegionKind::Module,
+            Some(f) if module_files.contains(&f.name.as_str()) => RegionKind::Module,
             Some(_) => RegionKind::MappedFile,
             None if ph.is_write() => RegionKind::Heap,
             None => RegionKind::Anonymous,
@@ -287,8 +297,14 @@ fn nt_file(desc: &[u8], ctx: Ctx) -> Option<Vec<FileMapping>> {
     for i in 0..count {
         let start = word(desc, 2 + 3 * i, ctx)?;
         let end = word(desc, 3 + 3 * i, ctx)?;
+        let page_offset = word(desc, 4 + 3 * i, ctx)?;
         let name = String::from_utf8_lossy(names.next()?).into_owned();
-        files.push(FileMapping { start, end, name });
+        files.push(FileMapping {
+            start,
+            end,
+            page_offset,
+            name,
+        });
     }
     Some(files)
 }

@@ -36,7 +36,7 @@ impl ContainerKind {
 
 /// Where in the process a region sat, so responders can tell a live heap copy
 /// from a test key compiled into a library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum RegionKind {
     /// A thread's stack.

@@ -107,6 +107,8 @@ pub struct Summary {
     pub files_skipped: usize,
     pub bytes_scanned: u64,
     pub findings: usize,
+    /// Findings left out by `--min-severity` or `--exclude-region`.
+    pub findings_filtered: usize,
     pub by_severity: BySeverity,
     pub elapsed_seconds: f64,
 }
