@@ -7,6 +7,7 @@ pub mod blob;
 pub mod der;
 pub mod jwk;
 pub mod pem;
+pub mod ppk;
 
 use crate::finding::Severity;
 use crate::keys::KeyInfo;
@@ -93,6 +94,7 @@ pub fn default_detectors() -> Vec<Box<dyn Detector>> {
         Box::new(der::DerDetector::default()),
         Box::new(blob::BlobDetector::default()),
         Box::new(jwk::JwkDetector),
+        Box::new(ppk::PpkDetector),
     ]
 }
 

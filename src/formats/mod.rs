@@ -5,4 +5,5 @@ pub mod der;
 pub mod jwk;
 pub mod openssh;
 pub mod pgp;
+pub mod ppk;
 pub mod winblob;

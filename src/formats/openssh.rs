@@ -9,18 +9,18 @@ use num_bigint::BigUint;
 const MAGIC: &[u8] = b"openssh-key-v1\0";
 
 /// Bounds-checked reader of SSH wire types.
-struct Wire<'a> {
-    buf: &'a [u8],
+pub(crate) struct Wire<'a> {
+    pub(crate) buf: &'a [u8],
 }
 
 impl<'a> Wire<'a> {
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         let (head, rest) = self.buf.split_first_chunk::<4>()?;
         self.buf = rest;
         Some(u32::from_be_bytes(*head))
     }
 
-    fn string(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn string(&mut self) -> Option<&'a [u8]> {
         let len = self.u32()? as usize;
         if len > self.buf.len() {
             return None;
@@ -31,7 +31,7 @@ impl<'a> Wire<'a> {
     }
 
     /// An mpint without its sign byte.
-    fn mpint(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn mpint(&mut self) -> Option<&'a [u8]> {
         let s = self.string()?;
         let skip = s.iter().take_while(|&&b| b == 0).count();
         s.get(skip..)
@@ -89,7 +89,7 @@ pub fn parse_prefix(blob: &[u8]) -> Result<(ParsedKey, usize), String> {
 }
 
 /// The key as its public half describes it, validation pending.
-fn from_public_blob(blob: &[u8]) -> Result<ParsedKey, String> {
+pub(crate) fn from_public_blob(blob: &[u8]) -> Result<ParsedKey, String> {
     let mut w = Wire { buf: blob };
     let err = || "SSH public key blob malformed".to_string();
     let key_type = w.string().ok_or_else(err)?;
