@@ -220,9 +220,11 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
     assert!(!planted.is_empty());
     for p in &planted {
         let raw = std::fs::read(fixtures().join(&p.key_file)).unwrap();
-        let binary = [".der", ".p12", ".msblob", ".pvk", ".blob", ".bin"]
-            .iter()
-            .any(|e| p.key_file.ends_with(e));
+        let binary = [
+            ".der", ".p12", ".msblob", ".pvk", ".blob", ".bin", ".jks", ".jceks",
+        ]
+        .iter()
+        .any(|e| p.key_file.ends_with(e));
         let text = String::from_utf8_lossy(&raw).into_owned();
         let freed = p.placement == "freed";
         // a freed buffer lost its first bytes to the allocator: the finding starts inside it
@@ -264,8 +266,8 @@ fn check_planted(dump_name: &str, expect_name: &str, container: &str) {
         );
         assert_eq!(f.fingerprint, p.fingerprint, "{}: fingerprint", p.key_file);
         let key = f.key.as_ref().unwrap();
-        if p.key_file.ends_with(".p12") {
-            assert_eq!(f.kind, "pkcs12");
+        if p.key_file.ends_with(".p12") || f.kind == "java-keystore" {
+            assert!(key.encrypted && !key.validated);
             assert_eq!(f.severity, "medium");
         } else if f.kind == "symmetric-key" {
             assert_eq!(f.severity, "high");

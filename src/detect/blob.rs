@@ -1,13 +1,13 @@
 //! Binary key structures found by their magic: OpenSSH `openssh-key-v1`
-//! decoded in memory, Windows CryptoAPI PRIVATEKEYBLOB and PVK, and CNG RSA,
-//! ECC and key-data blobs. Each magic is only a candidate: the structure's
+//! decoded in memory, Windows CryptoAPI PRIVATEKEYBLOB and PVK, CNG RSA,
+//! ECC and key-data blobs, and Java keystores (JKS, JCEKS). Each magic is only a candidate: the structure's
 //! header must agree with the sizes present, and keys must validate (or, for
 //! EC blobs, carry a point on the curve) before anything is reported.
 
 use super::{Candidate, Detection, Detector, Encoding};
 use crate::finding::severity_for;
-use crate::formats::openssh;
 use crate::formats::winblob::{self, Blob};
+use crate::formats::{jks, openssh};
 
 /// Most bytes one blob spans (an RSA-16384 CNG full private blob is about 9 KiB).
 const MAX_BLOB: usize = 1 << 16;
@@ -25,6 +25,8 @@ const MAGICS: &[(&[u8], Readings)] = &[
     (b"ECS", &[(0, winblob::cng_ecc)]),
     (b"ECK", &[(0, winblob::cng_ecc)]),
     (b"KDBM", &[(0, winblob::cng_key_data)]),
+    (&[0xfe, 0xed, 0xfe, 0xed], &[(0, jks::keystore)]),
+    (&[0xce, 0xce, 0xce, 0xce], &[(0, jks::keystore)]),
 ];
 
 fn openssh_blob(b: &[u8]) -> Option<Blob> {
@@ -67,6 +69,7 @@ impl Detector for BlobDetector {
             "cng-rsa-full-private-key-blob",
             "cng-ecc-private-key-blob",
             "cng-key-data-blob",
+            "java-keystore",
         ]
     }
 

@@ -2,6 +2,7 @@
 //! body into a [`crate::keys::ParsedKey`].
 
 pub mod der;
+pub mod jks;
 pub mod jwk;
 pub mod openssh;
 pub mod pgp;
