@@ -78,11 +78,13 @@ fn bench(c: &mut Criterion) {
         for (name, detector) in default_detectors().into_iter().enumerate() {
             let only = Engine::new(vec![detector]).unwrap();
             assert!(only.scan_mapped(&data, &map).0.is_empty());
-            let label = ["pem_only_64MiB", "der_only_64MiB"]
+            let label = ["pem", "der", "blob", "jwk", "ppk"]
                 .get(name)
                 .copied()
-                .unwrap_or("other_64MiB");
-            group.bench_function(label, |b| b.iter(|| only.scan_mapped(&data, &map)));
+                .unwrap_or("other");
+            group.bench_function(format!("{label}_only_64MiB"), |b| {
+                b.iter(|| only.scan_mapped(&data, &map))
+            });
         }
     }
     for (name, planted) in [

@@ -1,13 +1,14 @@
 //! Binary key structures found by their magic: OpenSSH `openssh-key-v1`
 //! decoded in memory, Windows CryptoAPI PRIVATEKEYBLOB and PVK, CNG RSA,
-//! ECC and key-data blobs, and Java keystores (JKS, JCEKS). Each magic is only a candidate: the structure's
+//! ECC and key-data blobs, Java keystores (JKS, JCEKS), and OpenPGP
+//! secret-key packets on elliptic curves (found by their curve OID). Each magic is only a candidate: the structure's
 //! header must agree with the sizes present, and keys must validate (or, for
 //! EC blobs, carry a point on the curve) before anything is reported.
 
 use super::{Candidate, Detection, Detector, Encoding};
 use crate::finding::severity_for;
 use crate::formats::winblob::{self, Blob};
-use crate::formats::{jks, openssh};
+use crate::formats::{jks, openssh, pgp};
 
 /// Most bytes one blob spans (an RSA-16384 CNG full private blob is about 9 KiB).
 const MAX_BLOB: usize = 1 << 16;
@@ -27,7 +28,42 @@ const MAGICS: &[(&[u8], Readings)] = &[
     (b"KDBM", &[(0, winblob::cng_key_data)]),
     (&[0xfe, 0xed, 0xfe, 0xed], &[(0, jks::keystore)]),
     (&[0xce, 0xce, 0xce, 0xce], &[(0, jks::keystore)]),
+    // OpenPGP v4 secret-key packets, by the length-prefixed curve OID that
+    // follows version, creation time and algorithm (6 bytes into the body),
+    // behind a packet header of 2, 3, 5 or 6 bytes
+    (
+        &[0x09, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01],
+        PGP_READINGS,
+    ), // Ed25519
+    (
+        &[
+            0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01,
+        ],
+        PGP_READINGS,
+    ), // Curve25519
+    (
+        &[0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+        PGP_READINGS,
+    ), // P-256
+    (&[0x05, 0x2b, 0x81, 0x04, 0x00, 0x22], PGP_READINGS), // P-384
+    (&[0x05, 0x2b, 0x81, 0x04, 0x00, 0x23], PGP_READINGS), // P-521
 ];
+
+const PGP_READINGS: Readings = &[
+    (8, pgp_packet),
+    (9, pgp_packet),
+    (11, pgp_packet),
+    (12, pgp_packet),
+];
+
+fn pgp_packet(b: &[u8]) -> Option<Blob> {
+    let (len, key) = pgp::secret_key_packet_at(b)?;
+    Some(Blob {
+        len,
+        rule_id: "pgp-binary-secret-key",
+        key,
+    })
+}
 
 fn openssh_blob(b: &[u8]) -> Option<Blob> {
     let (key, len) = openssh::parse_prefix(b).ok()?;
@@ -70,6 +106,7 @@ impl Detector for BlobDetector {
             "cng-ecc-private-key-blob",
             "cng-key-data-blob",
             "java-keystore",
+            "pgp-binary-secret-key",
         ]
     }
 

@@ -1,10 +1,22 @@
-//! The one prefilter pass: a single Aho-Corasick automaton over every
-//! detector's anchors, in ASCII and (for text detectors) UTF-16LE. It may
-//! report candidates a detector then rejects, but it never misses one: every
-//! secret a detector reports contains one of its anchors.
+//! The prefilter: one search over every byte for every detector's anchors, in
+//! ASCII and (for text detectors) UTF-16LE. It may report candidates a
+//! detector then rejects, but it never misses one: every secret a detector
+//! reports contains one of its anchors.
+//!
+//! The search is SIMD multi-literal matching (aho-corasick's packed "Teddy"
+//! searcher). Teddy sorts patterns into a few buckets by their first bytes,
+//! and a bucket that mixes text anchors (whose UTF-16LE forms hold zero
+//! bytes) with binary anchors (which start with small bytes) matches runs of
+//! zeros everywhere: measured, 28 mixed anchors ran at 0.28 GB/s where the
+//! same anchors split into a text group and a binary group run at 14 and 16
+//! GB/s. So anchors are searched in two groups, and the groups take turns
+//! over blocks small enough to stay in the CPU cache, which makes the second
+//! pass nearly free. A group the packed searcher cannot take (too many
+//! patterns, no SIMD) falls back to an Aho-Corasick automaton.
 
 use crate::detect::{Detector, Encoding, utf16le};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::packed;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
 
 /// Which detector and encoding a pattern stands for.
 #[derive(Debug, Clone, Copy)]
@@ -14,13 +26,6 @@ pub struct PatternOwner {
     pub encoding: Encoding,
 }
 
-/// The compiled automaton plus the owner of each pattern.
-pub struct Prefilter {
-    automaton: AhoCorasick,
-    owners: Vec<PatternOwner>,
-    longest: usize,
-}
-
 /// A candidate position in a buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Hit {
@@ -28,49 +33,114 @@ pub struct Hit {
     pub owner: PatternOwner,
 }
 
+/// Bytes searched by every group in turn (fits in a core's L2 cache).
+const BLOCK: usize = 128 * 1024;
+
+/// One group of anchors with its searcher.
+struct Group {
+    searcher: Searcher,
+    owners: Vec<PatternOwner>,
+}
+
+enum Searcher {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Group {
+    fn build(
+        patterns: Vec<Vec<u8>>,
+        owners: Vec<PatternOwner>,
+    ) -> Result<Group, aho_corasick::BuildError> {
+        let packed = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(&patterns)
+            .build();
+        let searcher = match packed {
+            Some(p) => Searcher::Packed(p),
+            None => Searcher::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&patterns)?,
+            ),
+        };
+        Ok(Group { searcher, owners })
+    }
+
+    /// Matches starting in `hay[from..owned_end]`, searching up to `hay.len()`.
+    /// Restarting one byte after each match keeps every match that starts at
+    /// a different position, overlapping ones included.
+    fn hits(&self, hay: &[u8], from: usize, owned_end: usize, out: &mut Vec<Hit>) {
+        let mut at = from;
+        while at < owned_end {
+            let found = match &self.searcher {
+                Searcher::Packed(p) => p
+                    .find_in(hay, Span::from(at..hay.len()))
+                    .map(|m| (m.start(), m.pattern())),
+                Searcher::Automaton(a) => a
+                    .find(Input::new(hay).range(at..))
+                    .map(|m| (m.start(), m.pattern())),
+            };
+            let Some((start, pattern)) = found else { break };
+            if start >= owned_end {
+                break;
+            }
+            if let Some(&owner) = self.owners.get(pattern.as_usize()) {
+                out.push(Hit { pos: start, owner });
+            }
+            at = start + 1;
+        }
+    }
+}
+
+/// The compiled anchor groups.
+pub struct Prefilter {
+    groups: Vec<Group>,
+    longest: usize,
+}
+
 impl Prefilter {
-    /// Compile the anchors of all detectors.
+    /// Compile the anchors of all detectors: text anchors (and their UTF-16LE
+    /// forms) in one group, binary anchors in another.
     pub fn new(detectors: &[Box<dyn Detector>]) -> Result<Prefilter, aho_corasick::BuildError> {
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut owners = Vec::new();
+        let (mut text, mut binary): (
+            (Vec<Vec<u8>>, Vec<PatternOwner>),
+            (Vec<Vec<u8>>, Vec<PatternOwner>),
+        ) = Default::default();
         for (detector, d) in detectors.iter().enumerate() {
             for (anchor, &a) in d.anchors().iter().enumerate() {
+                let owner = |encoding| PatternOwner {
+                    detector,
+                    anchor,
+                    encoding,
+                };
                 if d.is_text() {
-                    patterns.push(a.to_vec());
-                    owners.push(PatternOwner {
-                        detector,
-                        anchor,
-                        encoding: Encoding::Ascii,
-                    });
-                    patterns.push(utf16le(a));
-                    owners.push(PatternOwner {
-                        detector,
-                        anchor,
-                        encoding: Encoding::Utf16le,
-                    });
+                    text.0.push(a.to_vec());
+                    text.1.push(owner(Encoding::Ascii));
+                    text.0.push(utf16le(a));
+                    text.1.push(owner(Encoding::Utf16le));
                 } else {
-                    patterns.push(a.to_vec());
-                    owners.push(PatternOwner {
-                        detector,
-                        anchor,
-                        encoding: Encoding::Binary,
-                    });
+                    binary.0.push(a.to_vec());
+                    binary.1.push(owner(Encoding::Binary));
                 }
             }
         }
-        let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        let automaton = AhoCorasick::builder()
-            // Leftmost-first lets the automaton use its SIMD (Teddy) prefilter;
-            // restarting one byte after each match (below) keeps every match
-            // that starts at a different position, which is all we need.
-            .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)?;
-        Ok(Prefilter {
-            automaton,
-            owners,
-            longest,
-        })
+        let longest = text
+            .0
+            .iter()
+            .chain(&binary.0)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        let mut groups = Vec::new();
+        for (patterns, owners) in [text, binary] {
+            if !patterns.is_empty() {
+                groups.push(Group::build(patterns, owners)?);
+            }
+        }
+        Ok(Prefilter { groups, longest })
     }
 
     /// Length of the longest pattern: a chunk must extend this far past its
@@ -79,28 +149,23 @@ impl Prefilter {
         self.longest
     }
 
-    /// Every match starting in `owned` (a range of `hay`), overlapping ones included.
+    /// Every match starting in `owned` (a range of `hay`), overlapping ones
+    /// included, in no particular order.
     pub fn hits(&self, hay: &[u8], owned: std::ops::Range<usize>, out: &mut Vec<Hit>) {
-        let end = owned
-            .end
-            .saturating_add(self.longest.saturating_sub(1))
-            .min(hay.len());
-        let Some(window) = hay.get(owned.start..end) else {
-            return;
-        };
-        let mut at = 0;
-        while at < window.len() {
-            let Some(m) = self.automaton.find(Input::new(window).range(at..)) else {
-                break;
+        let owned_end = owned.end.min(hay.len());
+        let mut block = owned.start;
+        while block < owned_end {
+            let block_end = block.saturating_add(BLOCK).min(owned_end);
+            let search_end = block_end
+                .saturating_add(self.longest.saturating_sub(1))
+                .min(hay.len());
+            let Some(window) = hay.get(..search_end) else {
+                return;
             };
-            let pos = owned.start + m.start();
-            at = m.start() + 1;
-            if pos >= owned.end {
-                break;
+            for group in &self.groups {
+                group.hits(window, block, block_end, out);
             }
-            if let Some(&owner) = self.owners.get(m.pattern().as_usize()) {
-                out.push(Hit { pos, owner });
-            }
+            block = block_end;
         }
     }
 }

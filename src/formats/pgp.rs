@@ -40,6 +40,15 @@ impl<'a> Reader<'a> {
 
 /// The first packet of an OpenPGP message: `(tag, body)`.
 fn first_packet(data: &[u8]) -> Option<(u8, &[u8])> {
+    packet_header(data).map(|(tag, header, len)| {
+        let body = &data[header..];
+        // a block cut short keeps what is there
+        (tag, body.get(..len).unwrap_or(body))
+    })
+}
+
+/// A packet header: `(tag, header length, declared body length)`.
+fn packet_header(data: &[u8]) -> Option<(u8, usize, usize)> {
     let mut r = Reader { buf: data };
     let head = r.u8()?;
     if head & 0x80 == 0 {
@@ -74,8 +83,26 @@ fn first_packet(data: &[u8]) -> Option<(u8, &[u8])> {
         };
         (tag, len)
     };
-    // a block cut short keeps what is there
-    Some((tag, r.buf.get(..len).unwrap_or(r.buf)))
+    Some((tag, data.len() - r.buf.len(), len))
+}
+
+/// A whole v4 secret-key or secret-subkey packet at `data[0]`, as programs
+/// hold OpenPGP keys in memory once the armour is gone: `(length, key)`.
+/// Only packets whose body is entirely present are read.
+pub fn secret_key_packet_at(data: &[u8]) -> Option<(usize, ParsedKey)> {
+    let (tag, header, len) = packet_header(data)?;
+    if tag != TAG_SECRET_KEY && tag != TAG_SECRET_SUBKEY || !(40..=1 << 16).contains(&len) {
+        return None;
+    }
+    let total = header.checked_add(len)?;
+    let body = data.get(header..total)?;
+    if body.first() != Some(&4) {
+        return None;
+    }
+    let key = parse(data.get(..total)?).ok()?;
+    // a structure that decodes to nothing checkable is not evidence enough in binary memory
+    key.spki.as_ref()?;
+    Some((total, key))
 }
 
 /// Decode the primary secret key of an OpenPGP transferable secret key.
@@ -100,6 +127,7 @@ pub fn parse(data: &[u8]) -> Result<ParsedKey, String> {
         1..=3 => rsa(&mut r).ok_or_else(err),
         22 => eddsa(&mut r).ok_or_else(err),
         19 => ecdsa(&mut r).ok_or_else(err),
+        18 => ecdh(&mut r).ok_or_else(err),
         other => Ok(unsupported(&format!(
             "OpenPGP public-key algorithm {other} not decoded"
         ))),
@@ -186,6 +214,42 @@ fn eddsa(r: &mut Reader<'_>) -> Option<ParsedKey> {
     }
     let seed = left_pad(r.mpi()?, 32)?;
     Some(keys::ed25519_key(&seed, Some(public)))
+}
+
+const OID_CV25519: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05, 0x01];
+
+/// ECDH (algorithm 18) on Curve25519: the secret MPI is the X25519 scalar
+/// in big-endian order (RFC 4880bis); other curves are not decoded.
+fn ecdh(r: &mut Reader<'_>) -> Option<ParsedKey> {
+    let oid = curve_oid(r)?;
+    let point = r.mpi()?;
+    let _kdf = {
+        let len = usize::from(r.u8()?);
+        r.take(len)?
+    };
+    if oid != OID_CV25519 {
+        return Some(unsupported("ECDH curve other than Curve25519"));
+    }
+    let public = point.strip_prefix(&[0x40])?;
+    let spki = keys::spki_der(
+        spki::AlgorithmIdentifierOwned {
+            oid: keys::OID_X25519,
+            parameters: None,
+        },
+        public,
+    );
+    let key = ParsedKey::new(
+        "x25519-private-key",
+        "x25519",
+        Validation::Unverified(String::new()),
+        spki,
+    );
+    if !secret_in_clear(r)? {
+        return Some(protected(key));
+    }
+    let mut native = left_pad(r.mpi()?, 32)?;
+    native.reverse();
+    Some(keys::Edwards::X25519.key(&native, Some(public)))
 }
 
 fn ecdsa(r: &mut Reader<'_>) -> Option<ParsedKey> {
