@@ -95,6 +95,9 @@ impl Group {
     }
 }
 
+/// Patterns and, for each, whose anchor it is.
+type PatternSet = (Vec<Vec<u8>>, Vec<PatternOwner>);
+
 /// The compiled anchor groups.
 pub struct Prefilter {
     groups: Vec<Group>,
@@ -105,10 +108,8 @@ impl Prefilter {
     /// Compile the anchors of all detectors: text anchors (and their UTF-16LE
     /// forms) in one group, binary anchors in another.
     pub fn new(detectors: &[Box<dyn Detector>]) -> Result<Prefilter, aho_corasick::BuildError> {
-        let (mut text, mut binary): (
-            (Vec<Vec<u8>>, Vec<PatternOwner>),
-            (Vec<Vec<u8>>, Vec<PatternOwner>),
-        ) = Default::default();
+        let mut text = PatternSet::default();
+        let mut binary = PatternSet::default();
         for (detector, d) in detectors.iter().enumerate() {
             for (anchor, &a) in d.anchors().iter().enumerate() {
                 let owner = |encoding| PatternOwner {
