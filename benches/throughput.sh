@@ -49,11 +49,12 @@ cat "$data" > /dev/null   # into the page cache
 found=$( { "$bin" scan --format json "$data" || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["findings"])')
 [ "$found" = 4 ] || { echo "expected 4 planted keys, found $found" >&2; exit 1; }
 
-best() { # THREADS -> best wall time of 5 runs, seconds (nanosecond clock)
-  local t0 t1 t best=999
+best() { # THREADS [OPTIONS] -> best wall time of 5 runs, seconds (nanosecond clock)
+  local t0 t1 t best=999 j=$1
+  shift
   for _ in 1 2 3 4 5; do
     t0=$(date +%s%N)
-    "$bin" scan -j "$1" --format json -o /dev/null "$data" || true
+    "$bin" scan -j "$j" "$@" --format json -o /dev/null "$data" || true
     t1=$(date +%s%N)
     t=$(python3 -c "print(($t1 - $t0) / 1e9)")
     best=$(python3 -c "print(min($best, $t))")
@@ -64,7 +65,9 @@ bytes=$((size_mib << 20))
 echo "file: $data ($size_mib MiB, page-cached); machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 for j in 1 $(nproc); do
   t=$(best "$j")
-  python3 -c "print(f'keysweep -j $j: {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
+  python3 -c "print(f'keysweep -j $j (all detectors): {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
+  t=$(best "$j" --detectors pem)
+  python3 -c "print(f'keysweep -j $j --detectors pem: {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
 done
 if command -v rg >/dev/null; then
   t0=$(date +%s%N); rg -c -a -F -e 'PRIVATE KEY' "$data" >/dev/null || true; t1=$(date +%s%N)

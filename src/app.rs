@@ -28,6 +28,8 @@ pub struct Config {
     pub threads: Option<usize>,
     pub show_secrets: bool,
     pub follow_symlinks: bool,
+    /// Detector families to run (empty: all).
+    pub detectors: Vec<crate::detect::Family>,
     /// Findings below this severity are left out of the report (and counted).
     pub min_severity: Option<crate::finding::Severity>,
     /// Findings in these region kinds are left out of the report (and counted).
@@ -57,6 +59,7 @@ impl Config {
             threads: args.threads,
             show_secrets: args.show_secrets,
             follow_symlinks: args.follow_symlinks,
+            detectors: args.detectors,
             min_severity: args.min_severity,
             exclude_regions: args.exclude_region,
         }
@@ -164,7 +167,12 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         anyhow::bail!("no paths to scan (give paths or --files-from)");
     }
     let discovered = input::discover(&roots, config.follow_symlinks);
-    let engine = Engine::new(crate::detect::default_detectors())?;
+    let families: &[crate::detect::Family] = if config.detectors.is_empty() {
+        &crate::detect::Family::ALL
+    } else {
+        &config.detectors
+    };
+    let engine = Engine::new(crate::detect::detectors(families))?;
 
     let out: Box<dyn Write + Send> = match &config.output {
         Some(p) => Box::new(io::BufWriter::new(

@@ -84,6 +84,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<crate::finding::Severity>,
 
+    /// Run only these detector families (comma-separated) [default: all].
+    /// pem: PEM text; der: binary DER; blob: binary structures found by magic
+    /// (OpenSSH, CryptoAPI, CNG, Java keystores, OpenPGP); jwk; ppk.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub detectors: Vec<crate::detect::Family>,
+
     /// Leave out findings in regions of this kind (repeatable): for example
     /// `--exclude-region module` ignores test keys compiled into libraries and
     /// executables. Kinds: stack, heap, module, mapped-file, anonymous,

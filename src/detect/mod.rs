@@ -87,15 +87,44 @@ pub trait Detector: Send + Sync {
     fn confirm(&self, candidate: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>);
 }
 
-/// The detectors keysweep runs by default.
+/// The detector families, as `--detectors` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Family {
+    Pem,
+    Der,
+    Blob,
+    Jwk,
+    Ppk,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] = [
+        Family::Pem,
+        Family::Der,
+        Family::Blob,
+        Family::Jwk,
+        Family::Ppk,
+    ];
+
+    fn detector(self) -> Box<dyn Detector> {
+        match self {
+            Family::Pem => Box::new(pem::PemDetector),
+            Family::Der => Box::new(der::DerDetector::default()),
+            Family::Blob => Box::new(blob::BlobDetector::default()),
+            Family::Jwk => Box::new(jwk::JwkDetector),
+            Family::Ppk => Box::new(ppk::PpkDetector),
+        }
+    }
+}
+
+/// The detectors keysweep runs by default: every family.
 pub fn default_detectors() -> Vec<Box<dyn Detector>> {
-    vec![
-        Box::new(pem::PemDetector),
-        Box::new(der::DerDetector::default()),
-        Box::new(blob::BlobDetector::default()),
-        Box::new(jwk::JwkDetector),
-        Box::new(ppk::PpkDetector),
-    ]
+    detectors(&Family::ALL)
+}
+
+/// The detectors of the given families.
+pub fn detectors(families: &[Family]) -> Vec<Box<dyn Detector>> {
+    families.iter().map(|f| f.detector()).collect()
 }
 
 /// A window of text around an anchor, narrowed to one byte a character.
