@@ -390,6 +390,54 @@ mod tests {
         }
     }
 
+    /// The same for one key of every other family: binary DER, a CNG blob, a
+    /// binary OpenSSH key, an OpenPGP packet, a JWK and a PPK (text ones in
+    /// both encodings), at odd offsets across chunk seams, mapped and streamed.
+    #[test]
+    fn every_family_found_once_across_seams() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
+        let files: [(&str, bool); 7] = [
+            ("der/rsa2048-pkcs1.der", false),
+            ("der/ec-p384-pkcs8.der", false),
+            ("blob/cng-ecdsa-p256.blob", false),
+            ("blob/openssh-ed25519.bin", false),
+            ("blob/pgp-ed25519.gpg", false),
+            ("jwk/ec-p256.jwk", true),
+            ("zoo/putty-ed25519-v3.ppk", true),
+        ];
+        for chunk in [4096usize, 4099] {
+            let engine = Engine::new(default_detectors())
+                .unwrap()
+                .with_chunk_size(chunk);
+            for (file, text) in files {
+                let key = std::fs::read(format!("{dir}/{file}")).unwrap();
+                let alone = {
+                    let map = MemoryMap::raw(key.len() as u64, ContainerKind::Raw, Vec::new());
+                    engine.scan_mapped(&key, &map).0
+                };
+                assert_eq!(alone.len(), 1, "{file}");
+                let fp = alone[0].detection.fingerprint.clone();
+                let mut forms = vec![(key.clone(), alone[0].detection.encoding)];
+                if text {
+                    forms.push((utf16le(&key), Encoding::Utf16le));
+                }
+                for (bytes, encoding) in forms {
+                    for offset in [1usize, 4093, 4095, 4097, 8191] {
+                        let mut hay = noise(offset + bytes.len() + 4099, offset as u64 + 3);
+                        hay[offset..offset + bytes.len()].copy_from_slice(&bytes);
+                        for found in scan_all_ways(&engine, &hay) {
+                            assert_eq!(
+                                found,
+                                vec![(offset as u64, encoding, fp.clone())],
+                                "{file} chunk {chunk} offset {offset} {encoding:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn many_keys_back_to_back_are_all_found() {
         let engine = Engine::new(default_detectors())

@@ -120,6 +120,15 @@ impl Prefilter {
     /// Compile the anchors of all detectors: text anchors (and their UTF-16LE
     /// forms) in one group, binary anchors in another.
     pub fn new(detectors: &[Box<dyn Detector>]) -> Result<Prefilter, aho_corasick::BuildError> {
+        Prefilter::build(detectors, true)
+    }
+
+    /// `single_pass: false` forces the two-group search (tests use it to
+    /// check both strategies on a machine where one pass is possible).
+    fn build(
+        detectors: &[Box<dyn Detector>],
+        single_pass: bool,
+    ) -> Result<Prefilter, aho_corasick::BuildError> {
         let mut text = PatternSet::default();
         let mut binary = PatternSet::default();
         for (detector, d) in detectors.iter().enumerate() {
@@ -151,7 +160,7 @@ impl Prefilter {
         // with twice as many buckets, text and binary anchors stop sharing
         // (measured on 28 anchors: 11 GB/s, against 0.28 GB/s with 8 buckets).
         // (a single kind of anchor is best left to the searcher's own choice)
-        if !text.0.is_empty() && !binary.0.is_empty() {
+        if single_pass && !text.0.is_empty() && !binary.0.is_empty() {
             let all: Vec<Vec<u8>> = text.0.iter().chain(&binary.0).cloned().collect();
             let all_owners: Vec<PatternOwner> = text.1.iter().chain(&binary.1).copied().collect();
             if let Some(group) = Group::packed(&all, &all_owners, Some(true)) {
@@ -193,6 +202,92 @@ impl Prefilter {
                 group.hits(window, block, block_end, out);
             }
             block = block_end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::default_detectors;
+
+    /// Every anchor position, found the slow obvious way.
+    fn naive(detectors: &[Box<dyn Detector>], hay: &[u8]) -> Vec<(usize, usize, usize, Encoding)> {
+        let mut out = Vec::new();
+        for (d, det) in detectors.iter().enumerate() {
+            for (a, &anchor) in det.anchors().iter().enumerate() {
+                let mut forms = vec![(
+                    anchor.to_vec(),
+                    if det.is_text() {
+                        Encoding::Ascii
+                    } else {
+                        Encoding::Binary
+                    },
+                )];
+                if det.is_text() {
+                    forms.push((utf16le(anchor), Encoding::Utf16le));
+                }
+                for (bytes, enc) in forms {
+                    for pos in memchr::memmem::find_iter(hay, &bytes) {
+                        out.push((pos, d, a, enc));
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|h| (h.0, h.1, h.2, h.3 as u8));
+        out
+    }
+
+    /// One expectation, every strategy: single pass and two groups, whole
+    /// buffer and ranges cut across block boundaries, against a naive search.
+    #[test]
+    fn prefilter_matches_naive_search_in_every_strategy() {
+        let detectors = default_detectors();
+        let mut hay = vec![0u8; 40 * BLOCK + 1000];
+        let mut seed = 1u64;
+        for b in hay.iter_mut().skip(BLOCK / 2).take(BLOCK) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            *b = seed as u8;
+        }
+        // every anchor, in every form, across its own block seam and once more elsewhere
+        let mut at = 100;
+        let mut seam = BLOCK;
+        for det in &detectors {
+            for &anchor in det.anchors() {
+                let mut forms = vec![anchor.to_vec()];
+                if det.is_text() {
+                    forms.push(utf16le(anchor));
+                }
+                for bytes in forms {
+                    let pos = seam - bytes.len() / 2 - (at % 3);
+                    hay[pos..pos + bytes.len()].copy_from_slice(&bytes);
+                    seam += BLOCK;
+                    hay[at..at + bytes.len()].copy_from_slice(&bytes);
+                    at += bytes.len() + 7;
+                }
+            }
+        }
+        let expected = naive(&detectors, &hay);
+        assert!(expected.len() >= 56, "{}", expected.len());
+        for single in [true, false] {
+            let pf = Prefilter::build(&detectors, single).unwrap();
+            for cut in [hay.len(), BLOCK + 3, 1000] {
+                let mut hits = Vec::new();
+                let mut start = 0;
+                while start < hay.len() {
+                    let end = (start + cut).min(hay.len());
+                    pf.hits(&hay, start..end, &mut hits);
+                    start = end;
+                }
+                let mut got: Vec<_> = hits
+                    .iter()
+                    .map(|h| (h.pos, h.owner.detector, h.owner.anchor, h.owner.encoding))
+                    .collect();
+                got.sort_by_key(|h| (h.0, h.1, h.2, h.3 as u8));
+                assert_eq!(got, expected, "single pass {single}, ranges of {cut}");
+            }
         }
     }
 }
