@@ -1,7 +1,8 @@
 //! Binary key structures found by their magic: OpenSSH `openssh-key-v1`
 //! decoded in memory, Windows CryptoAPI PRIVATEKEYBLOB and PVK, CNG RSA,
 //! ECC and key-data blobs, Java keystores (JKS, JCEKS), and OpenPGP
-//! secret-key packets on elliptic curves (found by their curve OID). Each magic is only a candidate: the structure's
+//! secret-key packets (found by their curve OID, or for RSA by the MPI of
+//! the usual public exponent 65537). Each magic is only a candidate: the structure's
 //! header must agree with the sizes present, and keys must validate (or, for
 //! EC blobs, carry a point on the curve) before anything is reported.
 
@@ -47,6 +48,29 @@ const MAGICS: &[(&[u8], Readings)] = &[
     ), // P-256
     (&[0x05, 0x2b, 0x81, 0x04, 0x00, 0x22], PGP_READINGS), // P-384
     (&[0x05, 0x2b, 0x81, 0x04, 0x00, 0x23], PGP_READINGS), // P-521
+    // OpenPGP RSA secret-key packets, by the MPI of e = 65537 that follows n
+    (&[0x00, 0x11, 0x01, 0x00, 0x01], PGP_RSA_READINGS),
+];
+
+/// Packet starts for an RSA key with a 1024-, 2048-, 3072- or 4096-bit n:
+/// header (2, 3, 5 or 6 bytes), version, time and algorithm (6), n's MPI.
+const PGP_RSA_READINGS: Readings = &[
+    (138, pgp_packet),
+    (139, pgp_packet),
+    (141, pgp_packet),
+    (142, pgp_packet),
+    (266, pgp_packet),
+    (267, pgp_packet),
+    (269, pgp_packet),
+    (270, pgp_packet),
+    (394, pgp_packet),
+    (395, pgp_packet),
+    (397, pgp_packet),
+    (398, pgp_packet),
+    (522, pgp_packet),
+    (523, pgp_packet),
+    (525, pgp_packet),
+    (526, pgp_packet),
 ];
 
 const PGP_READINGS: Readings = &[
