@@ -313,6 +313,15 @@ impl Curve {
         self.uncompressed_point(PointSource::Scalar(scalar))
     }
 
+    /// Bytes of a private scalar (and of each point coordinate).
+    pub fn scalar_len(self) -> usize {
+        match self {
+            Curve::P256 | Curve::Secp256k1 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+
     /// Whether `point` (SEC1 encoding) is a point of this curve.
     pub fn is_on_curve(self, point: &[u8]) -> bool {
         self.uncompressed(point).is_some()
@@ -403,6 +412,18 @@ pub fn ec_key(curve: Option<Curve>, scalar: &[u8], stored_public: Option<&[u8]>)
     let mut parsed = ParsedKey::new("ec-private-key", "ec", validation, spki);
     parsed.info.curve = Some(curve.name().to_string());
     parsed
+}
+
+/// An EC key whose scalar is stored as a minimal big-endian integer (SSH and
+/// OpenPGP MPIs), left-padded to the curve's size; `None` if it is too long.
+pub fn ec_key_from_integer(
+    curve: Curve,
+    scalar: &[u8],
+    stored_public: Option<&[u8]>,
+) -> Option<ParsedKey> {
+    let mut padded = vec![0u8; curve.scalar_len().checked_sub(scalar.len())?];
+    padded.extend_from_slice(scalar);
+    Some(ec_key(Some(curve), &padded, stored_public))
 }
 
 /// SEC1 `ECPrivateKey` (PEM label `EC PRIVATE KEY`). `outer_curve` comes from

@@ -6,8 +6,7 @@
 //! header must agree with the sizes present, and keys must validate (or, for
 //! EC blobs, carry a point on the curve) before anything is reported.
 
-use super::{Candidate, Detection, Detector, Encoding};
-use crate::finding::severity_for;
+use super::{Candidate, Detection, Detector};
 use crate::formats::winblob::{self, Blob};
 use crate::formats::{jks, openssh, pgp};
 
@@ -150,28 +149,9 @@ impl Detector for BlobDetector {
             let Some(Blob { len, rule_id, key }) = parse(&c.unit[start..end]) else {
                 continue;
             };
-            let preview = format!(
-                "{rule_id} ({}{}{}, {len} bytes)",
-                key.info.algorithm,
-                key.info.bits.map(|b| format!(" {b}")).unwrap_or_default(),
-                key.info
-                    .curve
-                    .as_deref()
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default(),
-            );
-            out.push(Detection {
-                start,
-                len,
-                encoding: Encoding::Binary,
-                rule_id,
-                kind: key.kind,
-                severity: severity_for(&key),
-                fingerprint: key.fingerprint(),
-                secret: super::hex_secret(&c.unit[start..start + len]),
-                key: Some(key.info),
-                preview,
-            });
+            out.push(super::binary_detection(
+                c.unit, start, len, rule_id, key, rule_id,
+            ));
             return;
         }
     }

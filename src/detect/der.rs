@@ -9,8 +9,7 @@
 //! bytes present, and only then parses (with the RustCrypto crates, through
 //! [`crate::formats::der::private_key_at`]).
 
-use super::{Candidate, Detection, Detector, Encoding};
-use crate::finding::severity_for;
+use super::{Candidate, Detection, Detector};
 use crate::formats::der::{self, DerKey};
 
 /// Where, relative to an anchor, the outer SEQUENCE may start.
@@ -132,29 +131,10 @@ impl Detector for DerDetector {
             else {
                 continue;
             };
-            let preview = format!(
-                "DER {} ({}{}{}, {len} bytes)",
-                rule_id.trim_start_matches("der-"),
-                key.info.algorithm,
-                key.info.bits.map(|b| format!(" {b}")).unwrap_or_default(),
-                key.info
-                    .curve
-                    .as_deref()
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default(),
-            );
-            out.push(Detection {
-                start,
-                len,
-                encoding: Encoding::Binary,
-                rule_id,
-                kind: key.kind,
-                severity: severity_for(&key),
-                fingerprint: key.fingerprint(),
-                secret: super::hex_secret(&c.unit[start..start + len]),
-                key: Some(key.info),
-                preview,
-            });
+            let label = format!("DER {}", rule_id.trim_start_matches("der-"));
+            out.push(super::binary_detection(
+                c.unit, start, len, rule_id, key, &label,
+            ));
             return;
         }
     }

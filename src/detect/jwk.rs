@@ -2,7 +2,7 @@
 //! JWK or each key of a JWK Set. The anchor is the `"kty"` member name; the
 //! object around it is located by walking to its braces, then parsed as JSON.
 
-use super::{Candidate, Detection, Detector, Encoding, text_window};
+use super::{Candidate, Detection, Detector, text_window};
 use crate::finding::severity_for;
 use crate::formats::jwk;
 
@@ -20,23 +20,7 @@ pub struct JwkDetector;
 /// `None` when no brace was reached. Each stretch of text is walked by at
 /// most the two anchors around it, so anchor-stuffed input stays linear.
 fn to_brace(c: &Candidate<'_>, forward: bool, limit: usize) -> Option<usize> {
-    let stride = if c.encoding == Encoding::Utf16le {
-        2
-    } else {
-        1
-    };
-    let at = |k: usize| -> Option<u8> {
-        let off = if forward {
-            c.pos.checked_add(k * stride)?
-        } else {
-            c.pos.checked_sub((k + 1) * stride)?
-        };
-        let b = *c.unit.get(off)?;
-        if stride == 2 && c.unit.get(off + 1) != Some(&0) {
-            return None;
-        }
-        (b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t')).then_some(b)
-    };
+    let at = |k: usize| c.text_char(k, forward);
     let brace = if forward { b'}' } else { b'{' };
     // the last five characters read, to notice another object's `"kty"`
     let mut recent = [0u8; 5];

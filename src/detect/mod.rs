@@ -211,23 +211,7 @@ pub fn text_window<'a>(
 /// text it belongs to, so a file stuffed with anchors cannot make every
 /// candidate transcode a maximal window.
 pub fn span_chars(c: &Candidate<'_>, forward: bool, limit: usize, max_runs: usize) -> usize {
-    let stride = if c.encoding == Encoding::Utf16le {
-        2
-    } else {
-        1
-    };
-    let char_at = |k: usize| -> Option<u8> {
-        let off = if forward {
-            c.pos.checked_add(k * stride)?
-        } else {
-            c.pos.checked_sub((k + 1) * stride)?
-        };
-        let b = *c.unit.get(off)?;
-        if stride == 2 && c.unit.get(off + 1) != Some(&0) {
-            return None;
-        }
-        (b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t')).then_some(b)
-    };
+    let char_at = |k: usize| c.text_char(k, forward);
     // a run is five dashes, as PEM boundaries have; `AES-128-CBC` is not one
     let mut runs = 0;
     let mut dashes = 0;
@@ -250,6 +234,68 @@ pub fn span_chars(c: &Candidate<'_>, forward: bool, limit: usize, max_runs: usiz
 /// A binary secret as the report prints it with `--show-secrets`: lowercase hex.
 pub fn hex_secret(bytes: &[u8]) -> String {
     crate::keys::hex(bytes)
+}
+
+/// The detection of a binary structure spanning `unit[start..start + len]`,
+/// previewed as `label (algorithm bits curve, N bytes)`.
+pub fn binary_detection(
+    unit: &[u8],
+    start: usize,
+    len: usize,
+    rule_id: &'static str,
+    key: crate::keys::ParsedKey,
+    label: &str,
+) -> Detection {
+    let preview = format!(
+        "{label} ({}{}{}, {len} bytes)",
+        key.info.algorithm,
+        key.info.bits.map(|b| format!(" {b}")).unwrap_or_default(),
+        key.info
+            .curve
+            .as_deref()
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default(),
+    );
+    Detection {
+        start,
+        len,
+        encoding: Encoding::Binary,
+        rule_id,
+        kind: key.kind,
+        severity: crate::finding::severity_for(&key),
+        fingerprint: key.fingerprint(),
+        secret: hex_secret(
+            unit.get(start..start.saturating_add(len))
+                .unwrap_or_default(),
+        ),
+        key: Some(key.info),
+        preview,
+    }
+}
+
+impl Candidate<'_> {
+    /// The character `k` places from the anchor (forward from its first byte,
+    /// or backward from just before it) in the candidate's encoding, if it is
+    /// printable ASCII or white space. Walks on the raw bytes, without
+    /// transcoding, so detectors can size their windows cheaply.
+    pub fn text_char(&self, k: usize, forward: bool) -> Option<u8> {
+        let stride = if self.encoding == Encoding::Utf16le {
+            2
+        } else {
+            1
+        };
+        let off = if forward {
+            self.pos.checked_add(k.checked_mul(stride)?)?
+        } else {
+            self.pos
+                .checked_sub(k.checked_add(1)?.checked_mul(stride)?)?
+        };
+        let b = *self.unit.get(off)?;
+        if stride == 2 && self.unit.get(off + 1) != Some(&0) {
+            return None;
+        }
+        (b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t')).then_some(b)
+    }
 }
 
 /// The UTF-16LE form of an ASCII string.

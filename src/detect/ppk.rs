@@ -1,6 +1,6 @@
 //! PuTTY private key files (PPK v2, v3) in ASCII or UTF-16LE text.
 
-use super::{Candidate, Detection, Detector, Encoding, text_window};
+use super::{Candidate, Detection, Detector, text_window};
 use crate::finding::severity_for;
 use crate::formats::ppk;
 
@@ -15,19 +15,7 @@ pub struct PpkDetector;
 /// the raw bytes; `None` at a non-text byte, at another PPK's header, or past
 /// `MAX_PPK`. Each stretch of text is walked by one anchor at most.
 fn extent(c: &Candidate<'_>) -> Option<usize> {
-    let stride = if c.encoding == Encoding::Utf16le {
-        2
-    } else {
-        1
-    };
-    let at = |k: usize| -> Option<u8> {
-        let off = c.pos.checked_add(k * stride)?;
-        let b = *c.unit.get(off)?;
-        if stride == 2 && c.unit.get(off + 1) != Some(&0) {
-            return None;
-        }
-        (b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t')).then_some(b)
-    };
+    let at = |k: usize| c.text_char(k, true);
     const MAC: &[u8] = b"Private-MAC:";
     let mut recent = [0u8; 20];
     let mut mac_at = None;

@@ -193,15 +193,7 @@ fn validate_private(key_type: &[u8], p: &mut Wire<'_>, key: &ParsedKey) -> Optio
         t if t.starts_with(b"ecdsa-sha2-") => {
             let curve = Curve::from_ssh_name(p.string()?)?;
             let point = p.string()?;
-            let scalar = p.mpint()?;
-            let width: usize = match curve {
-                Curve::P521 => 66,
-                Curve::P384 => 48,
-                _ => 32,
-            };
-            let mut padded = vec![0u8; width.saturating_sub(scalar.len())];
-            padded.extend_from_slice(scalar);
-            keys::ec_key(Some(curve), &padded, Some(point))
+            keys::ec_key_from_integer(curve, p.mpint()?, Some(point))?
         }
         b"ssh-dss" => {
             let (pp, q, g, y, x) = (p.mpint()?, p.mpint()?, p.mpint()?, p.mpint()?, p.mpint()?);

@@ -271,16 +271,7 @@ fn ecdsa(r: &mut Reader<'_>) -> Option<ParsedKey> {
     if !secret_in_clear(r)? {
         return Some(protected(key));
     }
-    let width = match curve {
-        Curve::P521 => 66,
-        Curve::P384 => 48,
-        _ => 32,
-    };
-    Some(keys::ec_key(
-        Some(curve),
-        &left_pad(r.mpi()?, width)?,
-        Some(point),
-    ))
+    keys::ec_key_from_integer(curve, r.mpi()?, Some(point))
 }
 
 fn left_pad(bytes: &[u8], width: usize) -> Option<Vec<u8>> {

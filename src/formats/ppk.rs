@@ -141,15 +141,7 @@ fn validate(key_type: &[u8], public: &[u8], private: &[u8], key: &ParsedKey) -> 
         t if t.starts_with(b"ecdsa-sha2-") => {
             let curve = Curve::from_ssh_name(pubw.string()?)?;
             let point = pubw.string()?;
-            let width: usize = match curve {
-                Curve::P521 => 66,
-                Curve::P384 => 48,
-                _ => 32,
-            };
-            let d = p.mpint()?;
-            let mut padded = vec![0u8; width.checked_sub(d.len())?];
-            padded.extend_from_slice(d);
-            keys::ec_key(Some(curve), &padded, Some(point))
+            keys::ec_key_from_integer(curve, p.mpint()?, Some(point))?
         }
         b"ssh-dss" => {
             let (pp, q, g, y) = (pubw.mpint()?, pubw.mpint()?, pubw.mpint()?, pubw.mpint()?);

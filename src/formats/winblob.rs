@@ -189,11 +189,7 @@ pub fn cng_ecc(b: &[u8]) -> Option<Blob> {
         b"ECS6" | b"ECK6" => Curve::P521,
         _ => return None,
     };
-    let width: usize = match curve {
-        Curve::P256 => 32,
-        Curve::P384 => 48,
-        _ => 66,
-    };
+    let width = curve.scalar_len();
     if u32_at(b, 4)? as usize != width {
         return None;
     }
