@@ -184,6 +184,10 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         Format::Json => Box::new(JsonSink::new(out)),
         Format::Jsonl => Box::new(JsonlSink::new(out)),
         Format::Text => Box::new(TextSink::new(out)),
+        Format::Sarif => Box::new(crate::report::sarif::SarifSink::new(
+            out,
+            crate::rules::builtin()?,
+        )),
     };
 
     let mut pool = rayon::ThreadPoolBuilder::new();

@@ -45,6 +45,8 @@ pub enum Format {
     Json,
     /// JSON Lines: one finding, input or summary object a line, streamed.
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards (GitHub, Azure DevOps, ...).
+    Sarif,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,7 +59,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
 
-    /// Report format [default: text on a terminal, json otherwise].
+    /// Report format: text, json, jsonl or sarif [default: text on a
+    /// terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 

@@ -114,6 +114,11 @@ pub struct Finding {
     /// The secret itself, only with `--show-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// A stable identity for tools that track findings across runs (SARIF
+    /// partial fingerprints): the fingerprint, or else the SHA-256 of the
+    /// secret as found. Not part of the JSON contract.
+    #[serde(skip)]
+    pub identity: String,
 }
 
 /// Hex form used for addresses in every report.
@@ -131,6 +136,10 @@ impl Finding {
         show_secrets: bool,
     ) -> Finding {
         let region = map.region_at(file_offset);
+        let identity = d
+            .fingerprint
+            .clone()
+            .unwrap_or_else(|| crate::keys::sha256_hex(d.secret.as_bytes()));
         Finding {
             rule_id: d.rule_id.to_string(),
             kind: d.kind.to_string(),
@@ -152,6 +161,7 @@ impl Finding {
             fingerprint: d.fingerprint,
             known_key: None,
             preview: d.preview,
+            identity,
             secret: show_secrets.then_some(d.secret),
         }
     }

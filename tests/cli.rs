@@ -1503,3 +1503,74 @@ fn module_keys_are_labelled_and_can_be_left_out() {
     assert_eq!(code, 1);
     assert_eq!(run(&["scan", "--exclude-region", "nowhere", s(&enc)]).0, 2);
 }
+
+/// SARIF 2.1.0: the same findings as JSON, with byte regions, addresses and
+/// key-identity fingerprints; valid for Microsoft's SARIF Multitool (run when
+/// `KEYSWEEP_SARIF_MULTITOOL` names it, as `.ci/run` does; required in CI).
+#[test]
+fn sarif_output_matches_json_and_validates() {
+    let inputs = [
+        dump("pem-ascii.core"),
+        fixtures().join("keys/der"),
+        PathBuf::from("/nonexistent/keysweep"),
+    ];
+    let args: Vec<&str> = inputs.iter().map(|p| s(p)).collect();
+    let (_, json) = scan_json(&args);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.sarif");
+    let mut sarif_args = vec!["scan", "--format", "sarif", "-o", s(&out)];
+    sarif_args.extend(&args);
+    let (code, _, _) = run(&sarif_args);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), json.findings.len());
+    for (r, f) in results.iter().zip(&json.findings) {
+        assert_eq!(r["ruleId"], f.rule_id.as_str());
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], f.rule_id.as_str());
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["byteOffset"], f.offset);
+        assert_eq!(region["byteLength"], f.length);
+        let id = r["partialFingerprints"]["keysweepKeyIdentity/v1"]
+            .as_str()
+            .unwrap();
+        if let Some(fp) = &f.fingerprint {
+            assert_eq!(id, fp);
+        }
+        assert_eq!(r["properties"]["address"].as_str(), f.address.as_deref());
+    }
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| {
+        n["level"] == "error"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("nonexistent")
+    }));
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+
+    match std::env::var("KEYSWEEP_SARIF_MULTITOOL") {
+        Ok(tool) => {
+            let validate = Command::new(tool)
+                .arg("validate")
+                .arg(&out)
+                .output()
+                .expect("run sarif-multitool");
+            let text = String::from_utf8_lossy(&validate.stdout).into_owned()
+                + &String::from_utf8_lossy(&validate.stderr);
+            assert!(validate.status.success(), "{text}");
+            assert!(!text.contains(": error "), "{text}");
+            assert!(text.contains("Analysis completed successfully"), "{text}");
+        }
+        Err(_) => assert!(
+            std::env::var("CI").is_err(),
+            "CI must provide KEYSWEEP_SARIF_MULTITOOL"
+        ),
+    }
+}

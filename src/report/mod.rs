@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod jsonl;
+pub mod sarif;
 pub mod text;
 
 use crate::container::{ContainerKind, ProcessInfo};
