@@ -30,6 +30,16 @@ pub struct Config {
     pub follow_symlinks: bool,
     /// Detector families to run (empty: all).
     pub detectors: Vec<crate::detect::Family>,
+    /// Rule ids whose findings are not reported.
+    pub disabled_rules: Vec<String>,
+    /// Exit 1 only for findings at or above this severity.
+    pub fail_on: crate::finding::Severity,
+    /// Path filters for discovered and named files.
+    pub path_filter: crate::input::PathFilter,
+    /// Files larger than this are skipped (and listed).
+    pub max_file_size: Option<u64>,
+    /// Findings to suppress, from an earlier report.
+    pub baseline: Option<crate::baseline::Baseline>,
     /// Findings below this severity are left out of the report (and counted).
     pub min_severity: Option<crate::finding::Severity>,
     /// Findings in these region kinds are left out of the report (and counted).
@@ -41,17 +51,26 @@ impl Config {
     pub fn reports(&self, f: &Finding) -> bool {
         self.min_severity.is_none_or(|min| f.severity >= min)
             && !self.exclude_regions.contains(&f.region.kind)
+            && !self.disabled_rules.contains(&f.rule_id)
     }
 
     /// Resolve the CLI flags: the default format depends on where the report goes.
-    pub fn from_args(args: crate::cli::ScanArgs) -> Config {
+    pub fn from_args(args: crate::cli::ScanArgs) -> anyhow::Result<Config> {
         let to_terminal = args.output.is_none() && io::stdout().is_terminal();
         let format = args.format.unwrap_or(if to_terminal {
             Format::Text
         } else {
             Format::Json
         });
-        Config {
+        let known: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
+        if let Some(unknown) = args.disable_rule.iter().find(|id| !known.contains(id)) {
+            anyhow::bail!("--disable-rule {unknown}: no such rule (see `keysweep rules list`)");
+        }
+        let baseline = match &args.baseline {
+            Some(path) => Some(crate::baseline::Baseline::load(path, args.baseline_match)?),
+            None => None,
+        };
+        Ok(Config {
             paths: args.paths,
             files_from: args.files_from,
             format,
@@ -60,9 +79,14 @@ impl Config {
             show_secrets: args.show_secrets,
             follow_symlinks: args.follow_symlinks,
             detectors: args.detectors,
+            disabled_rules: args.disable_rule,
+            fail_on: args.fail_on.unwrap_or(crate::finding::Severity::Low),
+            path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
+            max_file_size: args.max_file_size,
+            baseline,
             min_severity: args.min_severity,
             exclude_regions: args.exclude_region,
-        }
+        })
     }
 }
 
@@ -166,7 +190,12 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     if roots.is_empty() {
         anyhow::bail!("no paths to scan (give paths or --files-from)");
     }
-    let discovered = input::discover(&roots, config.follow_symlinks);
+    let discovered = input::discover(
+        &roots,
+        config.follow_symlinks,
+        &config.path_filter,
+        config.max_file_size,
+    );
     let families: &[crate::detect::Family] = if config.detectors.is_empty() {
         &crate::detect::Family::ALL
     } else {
@@ -200,7 +229,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let mut status = ExitStatus::Clean;
     let mut account = |summary: &mut Summary, record: &InputRecord, findings: &[Finding]| {
         summary.add(record, findings);
-        if !findings.is_empty() {
+        if findings.iter().any(|f| f.severity >= config.fail_on) {
             status = status.merge(ExitStatus::Findings);
         }
         if record.error.is_some() {
@@ -230,8 +259,12 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         for (i, mut record, findings) in rx {
             let (kept, left_out): (Vec<Finding>, Vec<Finding>) =
                 findings.into_iter().partition(|f| config.reports(f));
-            record.findings = kept.len();
             summary.findings_filtered += left_out.len();
+            let (kept, known): (Vec<Finding>, Vec<Finding>) = kept
+                .into_iter()
+                .partition(|f| config.baseline.as_ref().is_none_or(|b| !b.contains(f)));
+            summary.findings_baselined += known.len();
+            record.findings = kept.len();
             pending.insert(i, (record, kept));
             while let Some((record, findings)) = pending.remove(&next) {
                 account(&mut summary, &record, &findings);
@@ -311,5 +344,21 @@ pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatu
         ExitStatus::Clean
     } else {
         ExitStatus::Error
+    })
+}
+
+/// `keysweep baseline -o FILE PATHS...`: scan and write the JSON report that
+/// later `scan --baseline FILE` runs compare against. Exits 0 whatever was
+/// found, 2 when an input could not be scanned.
+pub fn baseline(args: crate::cli::ScanArgs) -> anyhow::Result<ExitStatus> {
+    if args.output.is_none() {
+        anyhow::bail!("keysweep baseline needs -o FILE, where the baseline is written");
+    }
+    let mut config = Config::from_args(args)?;
+    config.format = Format::Json;
+    config.fail_on = crate::finding::Severity::Critical;
+    Ok(match run(&config)? {
+        ExitStatus::Error => ExitStatus::Error,
+        _ => ExitStatus::Clean,
     })
 }

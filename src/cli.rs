@@ -21,6 +21,16 @@ pub enum Command {
     /// Inspect and check detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Scan like `scan` and write the JSON report as a baseline for later
+    /// `scan --baseline FILE` runs. Exits 0 unless an input could not be scanned.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The scan options; `-o FILE` (where the baseline goes) is required.
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,4 +109,67 @@ pub struct ScanArgs {
     /// metadata, unknown. Left-out findings are counted in the summary.
     #[arg(long, value_name = "KIND")]
     pub exclude_region: Vec<crate::container::RegionKind>,
+
+    /// Do not report findings of this rule id (repeatable; see `keysweep
+    /// rules list`). Unknown ids are a usage error.
+    #[arg(long, value_name = "ID")]
+    pub disable_rule: Vec<String>,
+
+    /// Exit with 1 only for findings of this severity or above (lower ones are
+    /// still reported) [default: low, every finding].
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_on: Option<crate::finding::Severity>,
+
+    /// Scan only files whose path matches this glob (repeatable), e.g.
+    /// `--include '*.dmp'`. Files found while walking directories are
+    /// filtered; paths named explicitly are too.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files whose path matches this glob (repeatable); skipped files are
+    /// listed in the report.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files larger than SIZE (bytes, or with a K, M, G or T suffix);
+    /// skipped files are listed in the report, never silently dropped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Suppress findings already present in this earlier JSON report (same
+    /// rule and key; see --baseline-match). Suppressed findings are counted
+    /// in the summary.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+
+    /// What makes a finding "the same" as a baseline entry: `path` (same rule,
+    /// key and file path) or `fingerprint` (same rule and key in any file,
+    /// e.g. a new dump of the same service).
+    #[arg(long, value_enum, default_value = "path")]
+    pub baseline_match: BaselineMatch,
+}
+
+/// How findings are matched against a baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaselineMatch {
+    Path,
+    Fingerprint,
+}
+
+/// `10`, `64K`, `2M`, `16G`, `1T` (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {text}"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("size too large: {text}"))
 }

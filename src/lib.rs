@@ -20,6 +20,7 @@
 #![doc = include_str!("../docs/json-contract.md")]
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod container;
 pub mod detect;

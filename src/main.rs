@@ -9,7 +9,8 @@ fn main() {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout();
     let result = match cli.command {
-        Command::Scan(args) => app::run(&Config::from_args(args)),
+        Command::Scan(args) => Config::from_args(args).and_then(|c| app::run(&c)),
+        Command::Baseline(args) => app::baseline(args.scan),
         Command::Rules(RulesCommand::List) => app::rules_list(&mut stdout),
         Command::Rules(RulesCommand::Check { path }) => app::rules_check(&path, &mut stdout),
     };

@@ -154,6 +154,7 @@ struct SummaryM {
     bytes_scanned: u64,
     findings: usize,
     findings_filtered: usize,
+    findings_baselined: usize,
     by_severity: BTreeMap<String, usize>,
     elapsed_seconds: f64,
 }
@@ -1573,4 +1574,133 @@ fn sarif_output_matches_json_and_validates() {
             "CI must provide KEYSWEEP_SARIF_MULTITOOL"
         ),
     }
+}
+
+/// CI policy flags: --fail-on, --disable-rule, --include/--exclude, --max-file-size.
+#[test]
+fn policy_flags() {
+    let enc = fixtures().join("keys/rsa2048-encrypted-pkcs8.pem");
+    // a medium finding is reported but does not fail a --fail-on high job
+    let (code, report) = scan_json(&["--fail-on", "high", s(&enc)]);
+    assert_eq!((code, report.findings.len()), (0, 1));
+    assert_eq!(scan_json(&["--fail-on", "medium", s(&enc)]).0, 1);
+
+    let (code, report) = scan_json(&["--disable-rule", "pem-encrypted-private-key", s(&enc)]);
+    assert_eq!(
+        (
+            code,
+            report.findings.len(),
+            report.summary.findings_filtered
+        ),
+        (0, 0, 1)
+    );
+    let (code, _, err) = run(&["scan", "--disable-rule", "no-such-rule", s(&enc)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-rule"));
+
+    let dumps = fixtures().join("dumps");
+    let (_, report) = scan_json(&["--include", "*.dmp", "--exclude", "clean*", s(&dumps)]);
+    let scanned: Vec<&InputM> = report
+        .inputs
+        .iter()
+        .filter(|i| i.skipped.is_none())
+        .collect();
+    assert!(
+        !scanned.is_empty()
+            && scanned
+                .iter()
+                .all(|i| i.path.ends_with(".dmp") && !i.path.contains("clean"))
+    );
+    assert!(
+        report.inputs.iter().any(|i| i.path.ends_with("clean.dmp")
+            && i.skipped.as_deref() == Some("excluded by --exclude"))
+    );
+    assert!(
+        report.inputs.iter().any(|i| i.path.ends_with(".core")
+            && i.skipped.as_deref() == Some("not matched by --include"))
+    );
+
+    let (code, report) = scan_json(&[
+        "--max-file-size",
+        "100K",
+        s(&dump("pem-ascii.dmp")),
+        s(&dump("pem-ascii.core")),
+    ]);
+    assert_eq!(code, 1);
+    let core = report
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with(".core"))
+        .unwrap();
+    assert!(
+        core.skipped
+            .as_deref()
+            .unwrap()
+            .contains("larger than --max-file-size 102400")
+    );
+    assert_eq!(report.summary.files_skipped, 1);
+    assert_eq!(run(&["scan", "--max-file-size", "lots", s(&enc)]).0, 2);
+}
+
+/// A baseline made from one run silences exactly those findings in the next:
+/// by path and key by default, by key alone with --baseline-match fingerprint.
+#[test]
+fn baseline_silences_exactly_the_known_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("baseline.json");
+    let (code, _, err) = run(&["baseline", "-o", s(&base), s(&dump("pem-utf16.core"))]);
+    assert_eq!(code, 0, "{err}");
+    // the same dump: everything known, exit 0
+    let (code, report) = scan_json(&["--baseline", s(&base), s(&dump("pem-utf16.core"))]);
+    assert_eq!(
+        (
+            code,
+            report.findings.len(),
+            report.summary.findings_baselined
+        ),
+        (0, 0, 2)
+    );
+    // another dump of the same keys: new by path, known by fingerprint
+    let copy = tmp.path().join("service-2.core");
+    std::fs::copy(dump("pem-utf16.core"), &copy).unwrap();
+    let (code, report) = scan_json(&["--baseline", s(&base), s(&copy)]);
+    assert_eq!((code, report.findings.len()), (1, 2));
+    let (code, report) = scan_json(&[
+        "--baseline",
+        s(&base),
+        "--baseline-match",
+        "fingerprint",
+        s(&copy),
+    ]);
+    assert_eq!(
+        (
+            code,
+            report.findings.len(),
+            report.summary.findings_baselined
+        ),
+        (0, 0, 2)
+    );
+    // a dump with other keys is not silenced
+    let (code, report) = scan_json(&[
+        "--baseline",
+        s(&base),
+        "--baseline-match",
+        "fingerprint",
+        s(&dump("pem-ascii.core")),
+    ]);
+    assert_eq!(code, 1);
+    let ec_fp = expectations("pem-utf16")
+        .into_iter()
+        .find(|p| p.key_file.contains("ec-p256"))
+        .unwrap()
+        .fingerprint;
+    assert!(
+        report.findings.iter().all(|f| f.fingerprint != ec_fp),
+        "the EC key is in both dumps and known"
+    );
+    assert_eq!(report.findings.len(), expectations("pem-ascii").len() - 1);
+    // a broken baseline is a usage error
+    let bad = write(tmp.path(), "bad.json", b"{}");
+    assert_eq!(run(&["scan", "--baseline", s(&bad), s(&copy)]).0, 2);
+    assert_eq!(run(&["baseline", s(&copy)]).0, 2, "baseline needs -o");
 }

@@ -28,6 +28,48 @@ pub struct Discovered {
     pub skipped: Vec<Skipped>,
 }
 
+/// `--include` / `--exclude` globs over file paths.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    include: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+}
+
+impl PathFilter {
+    /// Compile the globs; a bad glob is a usage error naming it.
+    pub fn new(include: &[String], exclude: &[String]) -> anyhow::Result<PathFilter> {
+        let set = |globs: &[String]| -> anyhow::Result<Option<globset::GlobSet>> {
+            if globs.is_empty() {
+                return Ok(None);
+            }
+            let mut b = globset::GlobSetBuilder::new();
+            for g in globs {
+                b.add(globset::Glob::new(g).map_err(|e| anyhow::anyhow!("bad glob {g}: {e}"))?);
+            }
+            Ok(Some(b.build()?))
+        };
+        Ok(PathFilter {
+            include: set(include)?,
+            exclude: set(exclude)?,
+        })
+    }
+
+    /// Why `path` is left out, if it is. A glob without a `/` matches the
+    /// file name as well as the whole path.
+    fn rejects(&self, path: &Path) -> Option<&'static str> {
+        let name = path.file_name().map(Path::new);
+        let hit =
+            |set: &globset::GlobSet| set.is_match(path) || name.is_some_and(|n| set.is_match(n));
+        if self.exclude.as_ref().is_some_and(hit) {
+            return Some("excluded by --exclude");
+        }
+        if self.include.as_ref().is_some_and(|s| !hit(s)) {
+            return Some("not matched by --include");
+        }
+        None
+    }
+}
+
 /// Read newline-separated paths from a file, or from standard input for `-`.
 /// Empty lines are ignored; a trailing CR is stripped.
 pub fn read_path_list(source: &Path) -> io::Result<Vec<PathBuf>> {
@@ -49,20 +91,48 @@ pub fn read_path_list(source: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Expand `roots` into files. Roots named explicitly are followed even when
 /// they are symbolic links (the user asked for them); links found inside
-/// directories are followed only with `follow_symlinks`.
-pub fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Discovered {
-    let mut out = Discovered::default();
+/// directories are followed only with `follow_symlinks`. Files that fail
+/// `filter` or are larger than `max_size` are listed as skipped.
+pub fn discover(
+    roots: &[PathBuf],
+    follow_symlinks: bool,
+    filter: &PathFilter,
+    max_size: Option<u64>,
+) -> Discovered {
+    let mut found = Discovered::default();
     let mut visited_dirs: HashSet<(u64, u64)> = HashSet::new();
     for root in roots {
         match fs::metadata(root) {
-            Ok(meta) if meta.is_dir() => walk(root, follow_symlinks, &mut visited_dirs, &mut out),
-            Ok(meta) if meta.is_file() => out.files.push(root.clone()),
-            Ok(_) => out.files.push(root.clone()), // a FIFO or device named explicitly: read it as a stream
-            Err(e) => out.skipped.push(Skipped {
+            Ok(meta) if meta.is_dir() => walk(root, follow_symlinks, &mut visited_dirs, &mut found),
+            Ok(meta) if meta.is_file() => found.files.push(root.clone()),
+            Ok(_) => found.files.push(root.clone()), // a FIFO or device named explicitly: read it as a stream
+            Err(e) => found.skipped.push(Skipped {
                 path: root.clone(),
                 reason: e.to_string(),
                 is_error: true,
             }),
+        }
+    }
+    let mut out = Discovered {
+        files: Vec::new(),
+        skipped: found.skipped,
+    };
+    for path in found.files {
+        let size = fs::metadata(&path)
+            .map(|m| if m.is_file() { m.len() } else { 0 })
+            .unwrap_or(0);
+        let reason = filter.rejects(&path).map(str::to_string).or_else(|| {
+            max_size
+                .filter(|&max| size > max)
+                .map(|max| format!("{size} bytes, larger than --max-file-size {max}"))
+        });
+        match reason {
+            Some(reason) => out.skipped.push(Skipped {
+                path,
+                reason,
+                is_error: false,
+            }),
+            None => out.files.push(path),
         }
     }
     out

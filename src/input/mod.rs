@@ -4,5 +4,5 @@
 mod discover;
 mod source;
 
-pub use discover::{Discovered, Skipped, discover, read_path_list};
+pub use discover::{Discovered, PathFilter, Skipped, discover, read_path_list};
 pub use source::{FileSource, open, release};

@@ -108,8 +108,10 @@ pub struct Summary {
     pub files_skipped: usize,
     pub bytes_scanned: u64,
     pub findings: usize,
-    /// Findings left out by `--min-severity` or `--exclude-region`.
+    /// Findings left out by `--min-severity`, `--exclude-region` or `--disable-rule`.
     pub findings_filtered: usize,
+    /// Findings suppressed because the `--baseline` report already had them.
+    pub findings_baselined: usize,
     pub by_severity: BySeverity,
     pub elapsed_seconds: f64,
 }

@@ -107,7 +107,7 @@ impl<W: Write> ReportSink for TextSink<W> {
         };
         writeln!(
             self.out,
-            "\n{} file(s), {:.1} MB scanned in {:.2} s ({:.0} MB/s); {} finding(s): {} critical, {} high, {} medium, {} low ({} left out by filters); {} file(s) with errors, {} skipped",
+            "\n{} file(s), {:.1} MB scanned in {:.2} s ({:.0} MB/s); {} finding(s): {} critical, {} high, {} medium, {} low ({} left out by filters, {} known from the baseline); {} file(s) with errors, {} skipped",
             s.files,
             mb,
             s.elapsed_seconds,
@@ -118,6 +118,7 @@ impl<W: Write> ReportSink for TextSink<W> {
             s.by_severity.medium,
             s.by_severity.low,
             s.findings_filtered,
+            s.findings_baselined,
             s.files_with_errors,
             s.files_skipped
         )?;
