@@ -28,6 +28,10 @@ pub struct Config {
     pub threads: Option<usize>,
     pub show_secrets: bool,
     pub follow_symlinks: bool,
+    /// Colour the text report.
+    pub color: bool,
+    /// Show a progress line on standard error.
+    pub progress: bool,
     /// Detector families to run (empty: all).
     pub detectors: Vec<crate::detect::Family>,
     /// Rule ids whose findings are not reported.
@@ -70,7 +74,16 @@ impl Config {
             Some(path) => Some(crate::baseline::Baseline::load(path, args.baseline_match)?),
             None => None,
         };
+        let color = match args.color {
+            crate::cli::ColorChoice::Always => true,
+            crate::cli::ColorChoice::Never => false,
+            crate::cli::ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
         Ok(Config {
+            color,
+            progress: !args.quiet && io::stderr().is_terminal(),
             paths: args.paths,
             files_from: args.files_from,
             format,
@@ -92,10 +105,25 @@ impl Config {
 
 /// Scan one file: everything the report needs about it.
 pub fn scan_file(engine: &Engine, path: &Path, show_secrets: bool) -> (InputRecord, Vec<Finding>) {
+    scan_file_counted(
+        engine,
+        path,
+        show_secrets,
+        &crate::progress::Progress::default(),
+    )
+}
+
+/// [`scan_file`], counting the bytes scanned into `progress` as it goes.
+pub fn scan_file_counted(
+    engine: &Engine,
+    path: &Path,
+    show_secrets: bool,
+    progress: &crate::progress::Progress,
+) -> (InputRecord, Vec<Finding>) {
     let display = path.display().to_string();
     // Defence in depth: a bug that panics on some input costs that input, never the scan.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_file_inner(engine, path, &display, show_secrets)
+        scan_file_inner(engine, path, &display, show_secrets, progress)
     }));
     match result {
         Ok(r) => r,
@@ -119,6 +147,7 @@ fn scan_file_inner(
     path: &Path,
     display: &str,
     show_secrets: bool,
+    progress: &crate::progress::Progress,
 ) -> (InputRecord, Vec<Finding>) {
     let (source, size) = match input::open(path) {
         Ok(s) => s,
@@ -138,8 +167,10 @@ fn scan_file_inner(
         }
         FileSource::Mapped(bytes) => {
             let map = container::map_container(&bytes);
-            let (located, stats) = engine
-                .scan_mapped_with(&bytes, &map, &|range| crate::input::release(&bytes, range));
+            let (located, stats) = engine.scan_mapped_with(&bytes, &map, &|range| {
+                progress.add(range.len() as u64);
+                crate::input::release(&bytes, range)
+            });
             record.container = Some(map.container);
             record.regions = map.memory_region_count();
             record.bytes_scanned = stats.bytes;
@@ -158,6 +189,7 @@ fn scan_file_inner(
             let map = container::MemoryMap::raw(u64::MAX, ContainerKind::Raw, Vec::new());
             match engine.scan_reader(&mut file) {
                 Ok((located, stats)) => {
+                    progress.add(stats.bytes);
                     record.bytes_scanned = stats.bytes;
                     record.size = record.size.max(stats.bytes);
                     located
@@ -212,7 +244,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let mut sink: Box<dyn ReportSink> = match config.format {
         Format::Json => Box::new(JsonSink::new(out)),
         Format::Jsonl => Box::new(JsonlSink::new(out)),
-        Format::Text => Box::new(TextSink::new(out)),
+        Format::Text => Box::new(TextSink::new(out, config.color)),
         Format::Sarif => Box::new(crate::report::sarif::SarifSink::new(
             out,
             crate::rules::builtin()?,
@@ -237,18 +269,29 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         }
     };
 
+    let progress = std::sync::Arc::new(crate::progress::Progress::default());
+    let reporter = config.progress.then(|| {
+        let total = discovered
+            .files
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        crate::progress::Reporter::start(progress.clone(), total)
+    });
     let (tx, rx) = mpsc::channel::<(usize, InputRecord, Vec<Finding>)>();
     let write_result: io::Result<()> = std::thread::scope(|scope| {
         let files = &discovered.files;
         let engine = &engine;
         let show = config.show_secrets;
+        let progress = &progress;
         scope.spawn(move || {
             pool.install(|| {
                 files
                     .par_iter()
                     .enumerate()
                     .for_each_with(tx, |tx, (i, path)| {
-                        let (record, findings) = scan_file(engine, path, show);
+                        let (record, findings) = scan_file_counted(engine, path, show, progress);
                         let _ = tx.send((i, record, findings));
                     });
             });
@@ -268,12 +311,16 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
             pending.insert(i, (record, kept));
             while let Some((record, findings)) = pending.remove(&next) {
                 account(&mut summary, &record, &findings);
+                if let Some(r) = &reporter {
+                    r.clear_line();
+                }
                 sink.file(&record, &findings)?;
                 next += 1;
             }
         }
         Ok(())
     });
+    drop(reporter);
     handle_write(write_result)?;
 
     for s in &discovered.skipped {

@@ -74,6 +74,15 @@ pub struct ScanArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR is set),
+    /// always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// No progress line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -147,6 +156,14 @@ pub struct ScanArgs {
     /// e.g. a new dump of the same service).
     #[arg(long, value_enum, default_value = "path")]
     pub baseline_match: BaselineMatch,
+}
+
+/// When to colour the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// How findings are matched against a baseline.

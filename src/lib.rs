@@ -30,5 +30,6 @@ pub mod finding;
 pub mod formats;
 pub mod input;
 pub mod keys;
+pub mod progress;
 pub mod report;
 pub mod rules;

@@ -1704,3 +1704,40 @@ fn baseline_silences_exactly_the_known_findings() {
     assert_eq!(run(&["scan", "--baseline", s(&bad), s(&copy)]).0, 2);
     assert_eq!(run(&["baseline", s(&copy)]).0, 2, "baseline needs -o");
 }
+
+/// Colour only when asked for (or on a terminal without NO_COLOR); dump
+/// strings are sanitised either way; no progress line when stderr is not a
+/// terminal.
+#[test]
+fn text_colour_and_quiet_pipes() {
+    let (_, coloured, err) = run(&[
+        "scan",
+        "--format",
+        "text",
+        "--color",
+        "always",
+        s(&dump("pem-utf16.dmp")),
+    ]);
+    assert!(coloured.contains("\x1b[1;31mcritical"));
+    assert!(err.is_empty(), "no progress on a pipe: {err}");
+    let (_, plain, _) = run(&[
+        "scan",
+        "--format",
+        "text",
+        "--color",
+        "never",
+        s(&dump("pem-utf16.dmp")),
+    ]);
+    assert!(!plain.contains('\x1b'));
+    let (_, auto, _) = run(&["scan", "--format", "text", s(&dump("pem-utf16.dmp"))]);
+    assert!(!auto.contains('\x1b'), "auto: stdout is a pipe here");
+    // a file name with an escape sequence cannot drive the terminal
+    let tmp = tempfile::tempdir().unwrap();
+    let evil = tmp.path().join("evil\x1b[2Jname.pem");
+    std::fs::copy(fixtures().join("keys/ec-p256-sec1.pem"), &evil).unwrap();
+    let (_, out, _) = run(&["scan", "--format", "text", "--color", "never", s(&evil)]);
+    assert!(
+        !out.contains('\x1b') && out.contains("evil\\u{1b}[2Jname.pem"),
+        "{out}"
+    );
+}

@@ -9,11 +9,31 @@ use std::io::{self, Write};
 /// Writes a readable report as files finish.
 pub struct TextSink<W: Write> {
     out: W,
+    color: bool,
 }
 
 impl<W: Write> TextSink<W> {
-    pub fn new(out: W) -> Self {
-        TextSink { out }
+    /// `color`: use ANSI colours (resolved from `--color` and `NO_COLOR` by the caller).
+    pub fn new(out: W, color: bool) -> Self {
+        TextSink { out, color }
+    }
+
+    /// `text` in the colour of `sgr` (an ANSI Select Graphic Rendition code), when colours are on.
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn severity_sgr(s: crate::finding::Severity) -> &'static str {
+    match s {
+        crate::finding::Severity::Critical => "1;31",
+        crate::finding::Severity::High => "31",
+        crate::finding::Severity::Medium => "33",
+        crate::finding::Severity::Low => "36",
     }
 }
 
@@ -51,21 +71,24 @@ impl<W: Write> ReportSink for TextSink<W> {
             return writeln!(self.out, "{path}: skipped: {}", sanitize(reason));
         }
         if let Some(err) = &input.error {
-            writeln!(self.out, "{path}: error: {}", sanitize(err))?;
+            let label = self.paint("1;31", "error");
+            writeln!(self.out, "{path}: {label}: {}", sanitize(err))?;
         }
         if findings.is_empty() && input.warnings.is_empty() {
             return Ok(());
         }
         if input.error.is_none() {
             let container = input.container.map_or("-", |c| c.name());
+            let header = self.paint("1", &path);
             writeln!(
                 self.out,
-                "{path} ({container}, {} regions, {} bytes)",
+                "{header} ({container}, {} regions, {} bytes)",
                 input.regions, input.size
             )?;
         }
         for w in &input.warnings {
-            writeln!(self.out, "  warning: {}", sanitize(w))?;
+            let label = self.paint("33", "warning");
+            writeln!(self.out, "  {label}: {}", sanitize(w))?;
         }
         for f in findings {
             let key = f.key.as_ref();
@@ -79,10 +102,14 @@ impl<W: Write> ReportSink for TextSink<W> {
                 .fingerprint
                 .as_deref()
                 .map_or(String::from("-"), |h| h.chars().take(16).collect());
+            let severity = self.paint(
+                severity_sgr(f.severity),
+                &format!("{:<8}", f.severity.as_str()),
+            );
             writeln!(
                 self.out,
-                "  {:<8} {} [{}] offset {:#x} ({}) in {}\n           fingerprint {} preview {}",
-                f.severity.as_str(),
+                "  {} {} [{}] offset {:#x} ({}) in {}\n           fingerprint {} preview {}",
+                severity,
                 f.kind,
                 mark,
                 f.offset,
