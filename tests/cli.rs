@@ -862,7 +862,13 @@ fn text_output_groups_by_file_and_summarises() {
     assert_eq!(code, 1);
     assert!(out.contains("pem-utf16.dmp (minidump"));
     assert!(out.contains("critical rsa-private-key [validated]"));
-    assert!(out.contains("(utf16le) in heap @ 0x"));
+    assert!(out.contains("[validated] heap @ 0x"));
+    assert!(out.contains("(utf16le) fp "));
+    // one line per secret
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  critical")).count(),
+        2
+    );
     assert!(out.contains("2 finding(s): 2 critical"));
 }
 

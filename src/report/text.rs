@@ -106,16 +106,18 @@ impl<W: Write> ReportSink for TextSink<W> {
                 severity_sgr(f.severity),
                 &format!("{:<8}", f.severity.as_str()),
             );
+            let known = f
+                .known_key
+                .as_deref()
+                .map(|k| format!(" KNOWN KEY {}", sanitize(k)))
+                .unwrap_or_default();
             writeln!(
                 self.out,
-                "  {} {} [{}] offset {:#x} ({}) in {}\n           fingerprint {} preview {}",
-                severity,
+                "  {severity} {} [{mark}]{known} {} offset {:#x} ({}) fp {fp} {}",
                 f.kind,
-                mark,
+                location(f),
                 f.offset,
                 f.encoding.name(),
-                location(f),
-                fp,
                 sanitize(&f.preview)
             )?;
             if let Some(secret) = &f.secret {
