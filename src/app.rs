@@ -42,6 +42,8 @@ pub struct Config {
     pub path_filter: crate::input::PathFilter,
     /// Files larger than this are skipped (and listed).
     pub max_file_size: Option<u64>,
+    /// Public keys whose private halves are being looked for.
+    pub known_keys: crate::known::KnownKeys,
     /// Findings to suppress, from an earlier report.
     pub baseline: Option<crate::baseline::Baseline>,
     /// Findings below this severity are left out of the report (and counted).
@@ -97,6 +99,7 @@ impl Config {
             path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,
             baseline,
+            known_keys: crate::known::KnownKeys::load(&args.known_keys)?,
             min_severity: args.min_severity,
             exclude_regions: args.exclude_region,
         })
@@ -299,7 +302,8 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         // Write in input order: hold early finishers until their turn comes.
         let mut pending = BTreeMap::new();
         let mut next = 0usize;
-        for (i, mut record, findings) in rx {
+        for (i, mut record, mut findings) in rx {
+            findings.iter_mut().for_each(|f| config.known_keys.mark(f));
             let (kept, left_out): (Vec<Finding>, Vec<Finding>) =
                 findings.into_iter().partition(|f| config.reports(f));
             summary.findings_filtered += left_out.len();

@@ -106,6 +106,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LEVEL")]
     pub min_severity: Option<crate::finding::Severity>,
 
+    /// Public keys to look for (repeatable): PEM public keys or certificates,
+    /// DER, or a JWK Set as identity providers publish their signing keys. A
+    /// private key matching one is marked `known_key` and raised to critical.
+    #[arg(long, value_name = "FILE")]
+    pub known_keys: Vec<PathBuf>,
+
     /// Run only these detector families (comma-separated) [default: all].
     /// pem: PEM text; der: binary DER; blob: binary structures found by magic
     /// (OpenSSH, CryptoAPI, CNG, Java keystores, OpenPGP); jwk; ppk.

@@ -106,7 +106,7 @@ pub struct Finding {
     /// SHA-256 (lowercase hex) of the public key's SubjectPublicKeyInfo DER.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    /// The `--known-keys` entry this key matches (a later feature; absent for now).
+    /// The `--known-keys` entry this key matches (kid, certificate CN, or file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_key: Option<String>,
     /// Redacted description, safe to print and share.

@@ -322,6 +322,11 @@ impl Curve {
         }
     }
 
+    /// A SEC1 point (compressed or not) in uncompressed form, if it is on the curve.
+    pub fn public_point_from_sec1(self, point: &[u8]) -> Option<Vec<u8>> {
+        self.uncompressed(point)
+    }
+
     /// Whether `point` (SEC1 encoding) is a point of this curve.
     pub fn is_on_curve(self, point: &[u8]) -> bool {
         self.uncompressed(point).is_some()

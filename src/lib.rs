@@ -30,6 +30,7 @@ pub mod finding;
 pub mod formats;
 pub mod input;
 pub mod keys;
+pub mod known;
 pub mod progress;
 pub mod report;
 pub mod rules;

@@ -1747,3 +1747,65 @@ fn text_colour_and_quiet_pipes() {
         "{out}"
     );
 }
+
+/// --known-keys: a published JWKS, a certificate and a PEM public key name the
+/// private keys found for them; other keys stay unmarked; a file without any
+/// public key is a usage error.
+#[test]
+fn known_keys_mark_the_private_halves_they_name() {
+    let known = fixtures().join("keys/known");
+    let (code, report) = scan_json(&[
+        "--known-keys",
+        s(&known.join("idp-jwks.json")),
+        "--known-keys",
+        s(&known.join("ec-p256-cert.pem")),
+        "--known-keys",
+        s(&known.join("rsa3072-public.pem")),
+        s(&dump("pem-ascii.core")),
+        s(&dump("pem-utf16.core")),
+    ]);
+    assert_eq!(code, 1);
+    let marked = |key_file: &str, dump_name: &str| {
+        let p = expectations(dump_name)
+            .into_iter()
+            .find(|p| p.key_file.ends_with(key_file))
+            .unwrap();
+        let f = report
+            .findings
+            .iter()
+            .find(|f| addr(f) == Some(p.address) && f.path.contains(dump_name))
+            .unwrap();
+        (f.known_key.clone(), f.severity.clone())
+    };
+    assert_eq!(
+        marked("rsa2048-pkcs1.pem", "pem-ascii").0.as_deref(),
+        Some("kid idp-signing-2026")
+    );
+    assert_eq!(
+        marked("ed25519-pkcs8.pem", "pem-ascii").0.as_deref(),
+        Some("kid idp-eddsa")
+    );
+    assert_eq!(
+        marked("ec-p256-sec1.pem", "pem-ascii").0.as_deref(),
+        Some("CN=keysweep-fixture")
+    );
+    assert_eq!(
+        marked("ec-p256-sec1.pem", "pem-utf16").0.as_deref(),
+        Some("CN=keysweep-fixture")
+    );
+    assert!(
+        marked("rsa3072-pkcs8.pem", "pem-utf16")
+            .0
+            .unwrap()
+            .contains("rsa3072-public.pem")
+    );
+    assert_eq!(marked("dsa2048-openssl.pem", "pem-ascii").0, None);
+    let (code, _, err) = run(&[
+        "scan",
+        "--known-keys",
+        s(&fixtures().join("README.md")),
+        s(&dump("clean.core")),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no public key"), "{err}");
+}

@@ -44,6 +44,44 @@ fn thumbprint(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes())))
 }
 
+/// The SubjectPublicKeyInfo DER of a JWK's public members (RSA, EC, OKP),
+/// private members or not: how `--known-keys` reads a published JWKS.
+pub fn public_spki(obj: &Map<String, Value>) -> Option<Vec<u8>> {
+    match member(obj, "kty")? {
+        "RSA" => keys::rsa_spki(&bytes(obj, "n")?, &bytes(obj, "e")?),
+        "EC" => {
+            let curve = match member(obj, "crv")? {
+                "P-256" => Curve::P256,
+                "P-384" => Curve::P384,
+                "P-521" => Curve::P521,
+                "secp256k1" => Curve::Secp256k1,
+                _ => return None,
+            };
+            let mut point = vec![0x04];
+            point.extend(bytes(obj, "x")?);
+            point.extend(bytes(obj, "y")?);
+            keys::ec_spki(curve, &point)
+        }
+        "OKP" => {
+            let oid = match member(obj, "crv")? {
+                "Ed25519" => keys::OID_ED25519,
+                "X25519" => keys::OID_X25519,
+                "Ed448" => keys::OID_ED448,
+                "X448" => keys::OID_X448,
+                _ => return None,
+            };
+            keys::spki_der(
+                spki::AlgorithmIdentifierOwned {
+                    oid,
+                    parameters: None,
+                },
+                &bytes(obj, "x")?,
+            )
+        }
+        _ => None,
+    }
+}
+
 /// Interpret a JSON object as a JWK; `None` unless it holds secret material.
 pub fn parse(obj: &Map<String, Value>) -> Option<Jwk> {
     let kty = member(obj, "kty")?;
