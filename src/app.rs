@@ -21,12 +21,19 @@ use std::time::Instant;
 /// A validated scan request: the flags resolved before anything runs.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Paths to scan, as given on the command line.
     pub paths: Vec<PathBuf>,
+    /// A file (or `-`) listing more paths, one a line.
     pub files_from: Option<PathBuf>,
+    /// Report format, resolved from the flag and whether stdout is a terminal.
     pub format: Format,
+    /// Report file; standard output when absent.
     pub output: Option<PathBuf>,
+    /// Worker threads; one per core when absent.
     pub threads: Option<usize>,
+    /// Put secrets in the report (redacted previews otherwise).
     pub show_secrets: bool,
+    /// Follow symbolic links met while walking directories.
     pub follow_symlinks: bool,
     /// Colour the text report.
     pub color: bool,

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 #[command(name = "keysweep", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
+    /// What to do.
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
+/// The subcommands.
 pub enum Command {
     /// Scan files and directories (recursively) for private keys.
     ///
@@ -27,6 +29,7 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+/// Options of `keysweep baseline`.
 pub struct BaselineArgs {
     /// The scan options; `-o FILE` (where the baseline goes) is required.
     #[command(flatten)]
@@ -34,6 +37,7 @@ pub struct BaselineArgs {
 }
 
 #[derive(Debug, Subcommand)]
+/// The `keysweep rules` subcommands.
 pub enum RulesCommand {
     /// List the built-in rules: id, severity, kind and name.
     List,
@@ -60,6 +64,7 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+/// Options of `keysweep scan` (and `keysweep baseline`).
 pub struct ScanArgs {
     /// Files and directories to scan. Directories are walked recursively in
     /// sorted order.
@@ -167,15 +172,20 @@ pub struct ScanArgs {
 /// When to colour the text report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
     Auto,
+    /// Always colour.
     Always,
+    /// Never colour.
     Never,
 }
 
 /// How findings are matched against a baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BaselineMatch {
+    /// Same rule, key and file path.
     Path,
+    /// Same rule and key, in any file.
     Fingerprint,
 }
 

@@ -23,6 +23,7 @@ impl ExitStatus {
         }
     }
 
+    /// The number the process exits with.
     pub fn code(self) -> i32 {
         self as i32
     }

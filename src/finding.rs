@@ -23,9 +23,13 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A structure whose maths fails: damaged, or not a key.
     Low,
+    /// Passphrase-protected, or a fragment that no longer tells which key it was.
     Medium,
+    /// Plausible but not checkable, or cut off with its identity intact.
     High,
+    /// A usable key whose maths was checked (or a known key).
     Critical,
 }
 
@@ -38,6 +42,7 @@ impl Severity {
         Severity::Low,
     ];
 
+    /// The name used in every report.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
@@ -68,6 +73,7 @@ pub fn severity_for(key: &ParsedKey) -> Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionInfo {
+    /// What the memory was used for.
     pub kind: RegionKind,
     /// Module or mapped file, thread, or stream name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,8 +92,11 @@ pub struct RegionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
+    /// Stable id of the rule that reported it.
     pub rule_id: String,
+    /// What the secret is.
     pub kind: String,
+    /// How urgent it is.
     pub severity: Severity,
     /// The input path as given (or as found under a given directory).
     pub path: String,
@@ -95,13 +104,17 @@ pub struct Finding {
     pub offset: u64,
     /// Bytes it spans in the file.
     pub length: u64,
+    /// ASCII, UTF-16LE or binary.
     pub encoding: Encoding,
+    /// The container parser that read the file.
     pub container: ContainerKind,
     /// Virtual address in the dumped process, `0x` hex, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// Where in the file and process it sat.
     pub region: RegionInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the key is, for key material.
     pub key: Option<KeyInfo>,
     /// SHA-256 (lowercase hex) of the public key's SubjectPublicKeyInfo DER.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,17 +15,29 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
+/// Algorithm or curve OID: rsaEncryption.
 pub const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// Algorithm or curve OID: RSASSA-PSS.
 pub const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+/// Algorithm or curve OID: id-ecPublicKey.
 pub const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// Algorithm or curve OID: id-dsa.
 pub const OID_DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
+/// Algorithm or curve OID: Ed25519 (RFC 8410).
 pub const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+/// Algorithm or curve OID: X25519 (RFC 8410).
 pub const OID_X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+/// Algorithm or curve OID: Ed448 (RFC 8410).
 pub const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
+/// Algorithm or curve OID: X448 (RFC 8410).
 pub const OID_X448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.111");
+/// Algorithm or curve OID: the P-256 curve.
 pub const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+/// Algorithm or curve OID: the P-384 curve.
 pub const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// Algorithm or curve OID: the P-521 curve.
 pub const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+/// Algorithm or curve OID: the secp256k1 curve.
 pub const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
 
 /// Largest RSA modulus we do arithmetic on; bigger claims are hostile or exotic.
@@ -77,7 +89,9 @@ pub struct KeyInfo {
 pub struct ParsedKey {
     /// The finding `kind` (`rsa-private-key`, `encrypted-private-key`, ...).
     pub kind: &'static str,
+    /// The contract-level description.
     pub info: KeyInfo,
+    /// How far the key was checked.
     pub validation: Validation,
     /// SubjectPublicKeyInfo DER of the public half, when it is known.
     pub spki: Option<Vec<u8>>,
@@ -263,13 +277,18 @@ pub fn validate_rsa(
 /// Named curves we can do arithmetic on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curve {
+    /// NIST P-256 (secp256r1).
     P256,
+    /// NIST P-384 (secp384r1).
     P384,
+    /// NIST P-521 (secp521r1).
     P521,
+    /// secp256k1 (Bitcoin's curve).
     Secp256k1,
 }
 
 impl Curve {
+    /// The curve a named-curve OID stands for.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Curve> {
         match *oid {
             OID_P256 => Some(Curve::P256),
@@ -290,6 +309,7 @@ impl Curve {
         }
     }
 
+    /// The curve's named-curve OID.
     pub fn oid(self) -> ObjectIdentifier {
         match self {
             Curve::P256 => OID_P256,
@@ -299,6 +319,7 @@ impl Curve {
         }
     }
 
+    /// The name used in reports.
     pub fn name(self) -> &'static str {
         match self {
             Curve::P256 => "P-256",
@@ -457,9 +478,13 @@ pub fn parse_sec1(der: &[u8], outer_curve: Option<Curve>) -> Result<ParsedKey, S
 /// The curves whose public key is a function of the secret bytes alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edwards {
+    /// Ed25519 signing keys (RFC 8032).
     Ed25519,
+    /// X25519 key agreement (RFC 7748).
     X25519,
+    /// Ed448 signing keys (RFC 8032).
     Ed448,
+    /// X448 key agreement (RFC 7748).
     X448,
 }
 

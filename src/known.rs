@@ -45,10 +45,12 @@ impl KnownKeys {
         Ok(known)
     }
 
+    /// Number of known public keys.
     pub fn len(&self) -> usize {
         self.by_fingerprint.len()
     }
 
+    /// Whether no key is known.
     pub fn is_empty(&self) -> bool {
         self.by_fingerprint.is_empty()
     }

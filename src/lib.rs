@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! keysweep finds private keys and token-signing material in crash dumps and
 //! other memory images, and reports each find with where it sat in the
 //! process and which key it is.

@@ -20,6 +20,7 @@ impl Progress {
         self.done.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// Bytes scanned so far.
     pub fn done(&self) -> u64 {
         self.done.load(Ordering::Relaxed)
     }

@@ -25,6 +25,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 pub struct Rule {
     /// Stable across releases: reports, baselines and `--disable-rule` use it.
     pub id: String,
+    /// A short human name.
     pub name: String,
     /// The finding kind this rule reports (for key rules, the usual one).
     pub kind: String,
@@ -33,8 +34,10 @@ pub struct Rule {
     /// The built-in detector that produces it (`pem`, `der`, ...).
     pub detector: String,
     #[serde(default)]
+    /// What the rule finds and how it is checked.
     pub description: String,
     #[serde(default)]
+    /// Specifications and sources.
     pub references: Vec<String>,
     /// Inputs that must produce a finding with this id; `hex:` prefixes binary.
     #[serde(default)]
@@ -53,8 +56,11 @@ struct RuleFile {
 /// What is wrong with a rule, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
+    /// The rule file.
     pub file: String,
+    /// The rule, when the problem is in one.
     pub rule_id: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

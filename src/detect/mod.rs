@@ -43,11 +43,17 @@ pub struct Detection {
     pub start: usize,
     /// Bytes it spans in the unit.
     pub len: usize,
+    /// How the secret is encoded in the unit.
     pub encoding: Encoding,
+    /// The rule that reports it (an id of `rules/`).
     pub rule_id: &'static str,
+    /// What the secret is (`rsa-private-key`, ...).
     pub kind: &'static str,
+    /// How urgent, from the key's validation.
     pub severity: Severity,
+    /// What the key is, for key material.
     pub key: Option<KeyInfo>,
+    /// SHA-256 of the public key's SPKI (of the secret for symmetric keys).
     pub fingerprint: Option<String>,
     /// Redacted text, safe to print.
     pub preview: String,
@@ -64,6 +70,7 @@ pub struct Candidate<'a> {
     pub pos: usize,
     /// Which anchor matched.
     pub anchor: usize,
+    /// How the secret is encoded in the unit.
     pub encoding: Encoding,
 }
 
@@ -90,14 +97,20 @@ pub trait Detector: Send + Sync {
 /// The detector families, as `--detectors` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Family {
+    /// PEM text: every `... PRIVATE KEY` armour.
     Pem,
+    /// Binary DER structures.
     Der,
+    /// Binary structures found by their magic.
     Blob,
+    /// JSON Web Keys.
     Jwk,
+    /// PuTTY private key files.
     Ppk,
 }
 
 impl Family {
+    /// Every family, in the order the engine runs them.
     pub const ALL: [Family; 5] = [
         Family::Pem,
         Family::Der,

@@ -25,14 +25,18 @@ pub const DEFAULT_CHUNK: usize = 16 << 20;
 /// A detection placed in the file.
 #[derive(Debug, Clone)]
 pub struct Located {
+    /// Offset in the file of the detection's first byte.
     pub file_offset: u64,
+    /// What was found.
     pub detection: Detection,
 }
 
 /// Per-scan counters, summed over workers.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ScanStats {
+    /// Bytes scanned.
     pub bytes: u64,
+    /// Prefilter hits handed to detectors.
     pub candidates: u64,
 }
 

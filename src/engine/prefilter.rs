@@ -21,15 +21,20 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
 /// Which detector and encoding a pattern stands for.
 #[derive(Debug, Clone, Copy)]
 pub struct PatternOwner {
+    /// Index of the detector in the engine.
     pub detector: usize,
+    /// Index of the anchor among the detector's anchors.
     pub anchor: usize,
+    /// The form searched: ASCII, UTF-16LE or binary.
     pub encoding: Encoding,
 }
 
 /// A candidate position in a buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Hit {
+    /// Offset of the match's first byte in the buffer.
     pub pos: usize,
+    /// Which anchor matched.
     pub owner: PatternOwner,
 }
 

@@ -82,7 +82,9 @@ pub const MAX_DER: usize = 1 << 20;
 pub struct DerKey {
     /// Bytes the structure spans (up to the end of the bytes given, when cut off).
     pub len: usize,
+    /// The rule that reports this structure.
     pub rule_id: &'static str,
+    /// The key it holds.
     pub key: ParsedKey,
 }
 

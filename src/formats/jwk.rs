@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 /// A JWK holding secret material.
 #[derive(Debug)]
 pub struct Jwk {
+    /// The rule that reports this JWK.
     pub rule_id: &'static str,
+    /// The key it holds.
     pub key: ParsedKey,
 }
 

@@ -10,7 +10,9 @@ use num_bigint::BigUint;
 /// A decoded PPK: the key and how many characters of text it spans.
 #[derive(Debug)]
 pub struct Ppk {
+    /// The key it holds.
     pub key: ParsedKey,
+    /// Characters of text the file spans.
     pub chars: usize,
 }
 

@@ -13,8 +13,11 @@ use num_bigint::BigUint;
 /// A blob recognised at an offset: what it spans and what it holds.
 #[derive(Debug)]
 pub struct Blob {
+    /// Bytes the blob spans.
     pub len: usize,
+    /// The rule that reports this blob.
     pub rule_id: &'static str,
+    /// The key it holds.
     pub key: ParsedKey,
 }
 

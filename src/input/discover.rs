@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 /// A path that is not scanned, and why.
 #[derive(Debug, Clone)]
 pub struct Skipped {
+    /// The path left out.
     pub path: PathBuf,
+    /// Why, for the report.
     pub reason: String,
     /// True when the path could not be read at all (an input error), false when
     /// it was left out on purpose (a link not followed, a special file).
@@ -25,6 +27,7 @@ pub struct Skipped {
 pub struct Discovered {
     /// Regular files to scan, in a stable order.
     pub files: Vec<PathBuf>,
+    /// Paths left out, with the reason.
     pub skipped: Vec<Skipped>,
 }
 

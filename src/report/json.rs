@@ -9,9 +9,13 @@ use std::io::{self, Write};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct JsonReport {
+    /// The tool that wrote the report.
     pub tool: Tool,
+    /// Every finding, grouped by input.
     pub findings: Vec<Finding>,
+    /// One record per input path.
     pub inputs: Vec<InputRecord>,
+    /// The closing totals.
     pub summary: Summary,
 }
 
@@ -23,6 +27,7 @@ pub struct JsonSink<W: Write> {
 }
 
 impl<W: Write> JsonSink<W> {
+    /// A sink writing to `out` when the scan ends.
     pub fn new(out: W) -> Self {
         JsonSink {
             out,

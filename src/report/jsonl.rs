@@ -26,6 +26,7 @@ pub struct JsonlSink<W: Write> {
 }
 
 impl<W: Write> JsonlSink<W> {
+    /// A sink streaming lines to `out`.
     pub fn new(out: W) -> Self {
         JsonlSink { out }
     }

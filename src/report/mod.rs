@@ -16,11 +16,14 @@ use std::io;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Tool {
+    /// `keysweep`.
     pub name: String,
+    /// The crate version.
     pub version: String,
 }
 
 impl Tool {
+    /// This build of keysweep.
     pub fn this() -> Tool {
         Tool {
             name: env!("CARGO_PKG_NAME").to_string(),
@@ -33,16 +36,21 @@ impl Tool {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct InputRecord {
+    /// The path as given or found.
     pub path: String,
     /// Which container parser read it; absent when it was never opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerKind>,
+    /// File size in bytes.
     pub size: u64,
     /// Memory regions the container describes (0 for raw files).
     pub regions: usize,
+    /// Bytes scanned.
     pub bytes_scanned: u64,
+    /// Findings reported.
     pub findings: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The dumped process, when the container names it.
     pub process: Option<ProcessInfo>,
     /// Problems recovered from: the file was still scanned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -81,13 +89,18 @@ impl InputRecord {
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BySeverity {
+    /// Critical findings.
     pub critical: usize,
+    /// High findings.
     pub high: usize,
+    /// Medium findings.
     pub medium: usize,
+    /// Low findings.
     pub low: usize,
 }
 
 impl BySeverity {
+    /// Count one finding.
     pub fn add(&mut self, s: Severity) {
         match s {
             Severity::Critical => self.critical += 1,
@@ -104,15 +117,21 @@ impl BySeverity {
 pub struct Summary {
     /// Files opened and scanned (completely or not).
     pub files: usize,
+    /// Inputs that could not be scanned completely.
     pub files_with_errors: usize,
+    /// Paths left out on purpose.
     pub files_skipped: usize,
+    /// Bytes scanned.
     pub bytes_scanned: u64,
+    /// Findings reported.
     pub findings: usize,
     /// Findings left out by `--min-severity`, `--exclude-region` or `--disable-rule`.
     pub findings_filtered: usize,
     /// Findings suppressed because the `--baseline` report already had them.
     pub findings_baselined: usize,
+    /// Reported findings by severity.
     pub by_severity: BySeverity,
+    /// Wall-clock time of the scan.
     pub elapsed_seconds: f64,
 }
 

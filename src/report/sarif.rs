@@ -19,6 +19,7 @@ pub struct SarifSink<W: Write> {
 }
 
 impl<W: Write> SarifSink<W> {
+    /// A sink writing a SARIF log to `out`, describing `rules`.
     pub fn new(out: W, rules: Vec<Rule>) -> Self {
         SarifSink {
             out,
