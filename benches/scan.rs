@@ -71,6 +71,22 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("scan");
     group.sample_size(10);
     {
+        // the prefilter alone: every anchor of every detector, no confirmation
+        let data = dump_like(10);
+        let prefilter = keysweep::engine::prefilter::Prefilter::new(&default_detectors()).unwrap();
+        let mut hits = Vec::new();
+        prefilter.hits(&data, 0..data.len(), &mut hits);
+        assert!(hits.len() >= 10, "the planted keys' anchors are found");
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        group.bench_function("prefilter_only_64MiB_1_thread", |b| {
+            b.iter(|| {
+                hits.clear();
+                prefilter.hits(&data, 0..data.len(), &mut hits);
+                hits.len()
+            })
+        });
+    }
+    {
         // each detector family alone, on the same data, to see what each costs
         let data = dump_like(0);
         let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
