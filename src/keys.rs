@@ -274,6 +274,27 @@ pub fn validate_rsa(
     Validation::Valid
 }
 
+/// The RSA maths for formats that store p, q and iqmp = q^-1 mod p but not
+/// the CRT exponents (OpenSSH, PuTTY); all numbers big-endian.
+pub fn validate_rsa_iqmp(
+    n: &[u8],
+    e: &[u8],
+    d: &[u8],
+    p: &[u8],
+    q: &[u8],
+    iqmp: &[u8],
+) -> Validation {
+    let big = BigUint::from_bytes_be;
+    let zero = BigUint::default();
+    let (bp, bq) = (big(p), big(q));
+    let v = validate_rsa(&big(n), &big(e), &big(d), &bp, &bq, [&zero, &zero, &zero]);
+    // validate_rsa has checked p > 1, so the remainder is defined
+    if v == Validation::Valid && (big(iqmp) * &bq) % &bp != BigUint::one() {
+        return Validation::Failed("iqmp is not q^-1 mod p".to_string());
+    }
+    v
+}
+
 /// Named curves we can do arithmetic on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curve {
@@ -531,6 +552,11 @@ impl Edwards {
                     .to_vec()
             }
         })
+    }
+
+    /// The SPKI DER of a public key on this curve.
+    pub fn spki(self, public: &[u8]) -> Option<Vec<u8>> {
+        spki_der(algorithm(self.names().2, None), public)
     }
 
     /// The key of `secret`, checked against a stored public key when there is one.

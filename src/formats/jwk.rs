@@ -46,40 +46,41 @@ fn thumbprint(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(json.as_bytes())))
 }
 
+/// The curve a JWK `crv` names, for `kty` EC.
+fn ec_curve(name: &str) -> Option<Curve> {
+    match name {
+        "P-256" => Some(Curve::P256),
+        "P-384" => Some(Curve::P384),
+        "P-521" => Some(Curve::P521),
+        "secp256k1" => Some(Curve::Secp256k1),
+        _ => None,
+    }
+}
+
+/// The curve a JWK `crv` names, for `kty` OKP.
+fn okp_curve(name: &str) -> Option<Edwards> {
+    match name {
+        "Ed25519" => Some(Edwards::Ed25519),
+        "X25519" => Some(Edwards::X25519),
+        "Ed448" => Some(Edwards::Ed448),
+        "X448" => Some(Edwards::X448),
+        _ => None,
+    }
+}
+
 /// The SubjectPublicKeyInfo DER of a JWK's public members (RSA, EC, OKP),
 /// private members or not: how `--known-keys` reads a published JWKS.
 pub fn public_spki(obj: &Map<String, Value>) -> Option<Vec<u8>> {
     match member(obj, "kty")? {
         "RSA" => keys::rsa_spki(&bytes(obj, "n")?, &bytes(obj, "e")?),
         "EC" => {
-            let curve = match member(obj, "crv")? {
-                "P-256" => Curve::P256,
-                "P-384" => Curve::P384,
-                "P-521" => Curve::P521,
-                "secp256k1" => Curve::Secp256k1,
-                _ => return None,
-            };
+            let curve = ec_curve(member(obj, "crv")?)?;
             let mut point = vec![0x04];
             point.extend(bytes(obj, "x")?);
             point.extend(bytes(obj, "y")?);
             keys::ec_spki(curve, &point)
         }
-        "OKP" => {
-            let oid = match member(obj, "crv")? {
-                "Ed25519" => keys::OID_ED25519,
-                "X25519" => keys::OID_X25519,
-                "Ed448" => keys::OID_ED448,
-                "X448" => keys::OID_X448,
-                _ => return None,
-            };
-            keys::spki_der(
-                spki::AlgorithmIdentifierOwned {
-                    oid,
-                    parameters: None,
-                },
-                &bytes(obj, "x")?,
-            )
-        }
+        "OKP" => okp_curve(member(obj, "crv")?)?.spki(&bytes(obj, "x")?),
         _ => None,
     }
 }
@@ -115,13 +116,7 @@ pub fn parse(obj: &Map<String, Value>) -> Option<Jwk> {
             ("jwk-private-key", key, &["e", "kty", "n"])
         }
         "EC" => {
-            let curve = match member(obj, "crv")? {
-                "P-256" => Curve::P256,
-                "P-384" => Curve::P384,
-                "P-521" => Curve::P521,
-                "secp256k1" => Curve::Secp256k1,
-                _ => return None,
-            };
+            let curve = ec_curve(member(obj, "crv")?)?;
             let d = bytes(obj, "d")?;
             let mut point = vec![0x04];
             point.extend(bytes(obj, "x")?);
@@ -133,13 +128,7 @@ pub fn parse(obj: &Map<String, Value>) -> Option<Jwk> {
             )
         }
         "OKP" => {
-            let curve = match member(obj, "crv")? {
-                "Ed25519" => Edwards::Ed25519,
-                "X25519" => Edwards::X25519,
-                "Ed448" => Edwards::Ed448,
-                "X448" => Edwards::X448,
-                _ => return None,
-            };
+            let curve = okp_curve(member(obj, "crv")?)?;
             let d = bytes(obj, "d")?;
             let x = bytes(obj, "x");
             (

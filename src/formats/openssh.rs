@@ -173,22 +173,8 @@ fn validate_private(key_type: &[u8], p: &mut Wire<'_>, key: &ParsedKey) -> Optio
                 p.mpint()?,
                 p.mpint()?,
             );
-            let big = BigUint::from_bytes_be;
-            let zero = BigUint::default();
-            let v = keys::validate_rsa(
-                &big(n),
-                &big(e),
-                &big(d),
-                &big(pp),
-                &big(q),
-                [&zero, &zero, &zero],
-            );
-            let iq_ok = (big(iqmp) * big(q)) % big(pp) == BigUint::from(1u32);
-            let mut k = ParsedKey::new("rsa-private-key", "rsa", v, keys::rsa_spki(n, e));
-            if !iq_ok && k.validation == Validation::Valid {
-                k.validation = Validation::Failed("iqmp is not q^-1 mod p".to_string());
-            }
-            k
+            let v = keys::validate_rsa_iqmp(n, e, d, pp, q, iqmp);
+            ParsedKey::new("rsa-private-key", "rsa", v, keys::rsa_spki(n, e))
         }
         t if t.starts_with(b"ecdsa-sha2-") => {
             let curve = Curve::from_ssh_name(p.string()?)?;
@@ -211,4 +197,48 @@ fn validate_private(key_type: &[u8], p: &mut Wire<'_>, key: &ParsedKey) -> Optio
         }
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn string(out: &mut Vec<u8>, s: &[u8]) {
+        out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        out.extend_from_slice(s);
+    }
+
+    /// A hostile key with p = 0 (and garbage elsewhere) is reported as not
+    /// validating; nothing divides by zero.
+    #[test]
+    fn rsa_key_with_zero_prime_fails_validation_without_panicking() {
+        let (n, e) = (vec![0xc5u8; 128], vec![1u8, 0, 1]);
+        let mut public = Vec::new();
+        string(&mut public, b"ssh-rsa");
+        string(&mut public, &e);
+        string(&mut public, &n);
+        let mut private = vec![1, 2, 3, 4, 1, 2, 3, 4];
+        string(&mut private, b"ssh-rsa");
+        for field in [
+            &n[..],
+            &e[..],
+            &[7u8; 128][..],
+            &[3u8][..],
+            &[][..],
+            &[5u8; 64][..],
+        ] {
+            string(&mut private, field); // n, e, d, iqmp, p (empty: zero), q
+        }
+        string(&mut private, b"comment");
+        let mut blob = MAGIC.to_vec();
+        string(&mut blob, b"none");
+        string(&mut blob, b"none");
+        string(&mut blob, b"");
+        blob.extend_from_slice(&1u32.to_be_bytes());
+        string(&mut blob, &public);
+        string(&mut blob, &private);
+        let key = parse(&blob).unwrap();
+        assert!(matches!(key.validation, Validation::Failed(_)));
+        assert!(!key.info.validated);
+    }
 }

@@ -5,7 +5,6 @@
 use super::openssh::{Wire, from_public_blob};
 use crate::keys::{self, Curve, Edwards, ParsedKey, Validation};
 use base64::Engine as _;
-use num_bigint::BigUint;
 
 /// A decoded PPK: the key and how many characters of text it spans.
 #[derive(Debug)]
@@ -122,22 +121,7 @@ fn validate(key_type: &[u8], public: &[u8], private: &[u8], key: &ParsedKey) -> 
         b"ssh-rsa" => {
             let (e, n) = (pubw.mpint()?, pubw.mpint()?);
             let (d, pp, q, iqmp) = (p.mpint()?, p.mpint()?, p.mpint()?, p.mpint()?);
-            let big = BigUint::from_bytes_be;
-            let zero = BigUint::default();
-            let v = keys::validate_rsa(
-                &big(n),
-                &big(e),
-                &big(d),
-                &big(pp),
-                &big(q),
-                [&zero, &zero, &zero],
-            );
-            let iqmp_ok = (big(iqmp) * big(q)) % big(pp) == BigUint::from(1u32);
-            let v = if v == Validation::Valid && !iqmp_ok {
-                Validation::Failed("iqmp is not q^-1 mod p".to_string())
-            } else {
-                v
-            };
+            let v = keys::validate_rsa_iqmp(n, e, d, pp, q, iqmp);
             return Some(v);
         }
         t if t.starts_with(b"ecdsa-sha2-") => {
