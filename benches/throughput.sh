@@ -17,31 +17,8 @@ bin="$root/target/release/keysweep"
 data=${KEYSWEEP_BENCH_FILE:-/tmp/keysweep-dumplike-${size_mib}MiB.bin}
 
 if [ ! -f "$data" ] || [ "$(stat -c %s "$data")" -ne $((size_mib << 20)) ]; then
-  python3 - "$data" "$size_mib" fixtures/keys/rsa2048-pkcs1.pem fixtures/keys/ec-p256-sec1.pem <<'PY'
-import os, random, struct, sys
-path, size_mib, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-rng = random.Random(7)
-MIB = 1 << 20
-text = (b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n" * 15000)[:MIB]
-wide = bytes(b for c in text[:MIB // 2] for b in (c, 0))
-rnd = os.urandom(8 * MIB)
-heap = struct.pack("<%dQ" % (MIB // 8), *[rng.choice([0, 1, 0x7f0000001000 + rng.randrange(1 << 20) * 16, rng.randrange(256)]) for _ in range(MIB // 8)])
-plant = {}
-for i, k in enumerate(keys * 2):
-    pem = open(k, "rb").read()
-    plant[(i * 97 + 13) % size_mib] = pem if i % 2 == 0 else bytes(b for c in pem for b in (c, 0))
-with open(path, "wb") as out:
-    for i in range(size_mib):
-        kind = i % 20
-        if kind < 5: block = bytes(MIB)
-        elif kind < 12: block = rnd[(i % 8) * MIB:(i % 8 + 1) * MIB]
-        elif kind < 17: block = heap
-        elif kind < 19: block = text
-        else: block = wide
-        if i in plant:
-            block = bytearray(block); p = plant[i]; block[4096:4096 + len(p)] = p; block = bytes(block)
-        out.write(block)
-PY
+  python3 benches/dumplike.py "$data" "$size_mib" pem:fixtures/keys/rsa2048-pkcs1.pem pem:fixtures/keys/ec-p256-sec1.pem \
+    wide:fixtures/keys/rsa2048-pkcs1.pem wide:fixtures/keys/ec-p256-sec1.pem
 fi
 cat "$data" > /dev/null   # into the page cache
 
