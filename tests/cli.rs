@@ -1809,3 +1809,83 @@ fn known_keys_mark_the_private_halves_they_name() {
     assert_eq!(code, 2);
     assert!(err.contains("no public key"), "{err}");
 }
+
+/// An ELF core with more than 65534 segments (PN_XNUM: e_phnum = 0xffff,
+/// the real count in section 0's sh_info), built here as the kernel lays it
+/// out: every segment is read, and a key in the last one is found at its
+/// address.
+#[test]
+fn pn_xnum_core_with_70000_segments() {
+    const SEGMENTS: usize = 70_000;
+    let key = std::fs::read(fixtures().join("keys/ec-p256-sec1.pem")).unwrap();
+    let phoff = 64usize;
+    let shoff = phoff + 56 * SEGMENTS;
+    let data_off = shoff + 64;
+    let seg = 64usize; // small segments keep the file small; the last one holds the key
+    let last_len = 4096usize;
+    let mut b = vec![0u8; data_off + SEGMENTS * seg + last_len];
+    b[..4].copy_from_slice(b"\x7fELF");
+    b[4] = 2; // 64-bit
+    b[5] = 1; // little-endian
+    b[6] = 1;
+    b[16..18].copy_from_slice(&4u16.to_le_bytes()); // ET_CORE
+    b[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86-64
+    b[20..24].copy_from_slice(&1u32.to_le_bytes());
+    put_u64(&mut b, 32, phoff as u64);
+    put_u64(&mut b, 40, shoff as u64);
+    b[52..54].copy_from_slice(&64u16.to_le_bytes()); // e_ehsize
+    b[54..56].copy_from_slice(&56u16.to_le_bytes()); // e_phentsize
+    b[56..58].copy_from_slice(&0xffffu16.to_le_bytes()); // PN_XNUM
+    b[58..60].copy_from_slice(&64u16.to_le_bytes()); // e_shentsize
+    b[60..62].copy_from_slice(&1u16.to_le_bytes()); // e_shnum
+    put_u32(&mut b, shoff + 44, SEGMENTS as u32); // section 0 sh_info: the real count
+    let base = 0x7f00_0000_0000u64;
+    for i in 0..SEGMENTS {
+        let ph = phoff + 56 * i;
+        put_u32(&mut b, ph, 1); // PT_LOAD
+        put_u32(&mut b, ph + 4, 6); // rw-
+        put_u64(&mut b, ph + 8, (data_off + i * seg) as u64);
+        put_u64(&mut b, ph + 16, base + (2 * i * seg) as u64); // not contiguous in memory
+        let len = if i == SEGMENTS - 1 { last_len } else { seg } as u64;
+        put_u64(&mut b, ph + 32, len);
+        put_u64(&mut b, ph + 40, len);
+    }
+    let last = data_off + (SEGMENTS - 1) * seg + 100;
+    b[last..last + key.len()].copy_from_slice(&key);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "xnum.core", &b);
+    let (code, report) = scan_json(&[s(&path)]);
+    assert_eq!(code, 1);
+    assert_eq!(report.inputs[0].container.as_deref(), Some("elf-core"));
+    assert_eq!(report.inputs[0].regions, SEGMENTS);
+    assert!(
+        report.inputs[0].warnings.is_empty(),
+        "{:?}",
+        report.inputs[0].warnings
+    );
+    let f = &report.findings[0];
+    assert_eq!(f.offset, last as u64);
+    assert_eq!(
+        addr(f),
+        Some(base + (2 * (SEGMENTS - 1) * seg) as u64 + 100)
+    );
+}
+
+/// A directory tree thousands of levels deep is walked without exhausting the stack.
+#[test]
+fn very_deep_directories_are_walked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dir = tmp.path().to_path_buf();
+    for _ in 0..1500 {
+        dir.push("d");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        fixtures().join("keys/ed25519-pkcs8.pem"),
+        dir.join("key.pem"),
+    )
+    .unwrap();
+    let (code, report) = scan_json(&[s(tmp.path())]);
+    assert_eq!(code, 1);
+    assert_eq!(report.findings.len(), 1);
+}
