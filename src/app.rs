@@ -176,6 +176,8 @@ fn scan_file_inner(
             Vec::new()
         }
         FileSource::Mapped(bytes) => {
+            // a file truncated under us reads as zeros instead of killing the scan
+            let guard = crate::input::sigbus::Guard::new(bytes.as_ptr(), bytes.len());
             let map = container::map_container(&bytes);
             let (located, stats) = engine.scan_mapped_with(&bytes, &map, &|range| {
                 progress.add(range.len() as u64);
@@ -186,6 +188,12 @@ fn scan_file_inner(
             record.bytes_scanned = stats.bytes;
             record.process = map.process.clone();
             record.warnings = map.warnings.clone();
+            if guard.shrank() {
+                record.error = Some(
+                    "the file shrank while it was being scanned; the bytes past its new end were read as zeros"
+                        .to_string(),
+                );
+            }
             located
                 .into_iter()
                 .map(|l| Finding::new(display, l.file_offset, l.detection, &map, show_secrets))

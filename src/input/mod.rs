@@ -2,6 +2,7 @@
 //! each one without reading a whole dump into memory.
 
 mod discover;
+pub mod sigbus;
 mod source;
 
 pub use discover::{Discovered, PathFilter, Skipped, discover, read_path_list};
