@@ -154,6 +154,15 @@ impl ParsedKey {
         key
     }
 
+    /// The same key found with its secret part encrypted: its public
+    /// identity (SPKI, size, curve) stays, the secret is not checked.
+    pub fn into_encrypted(mut self, note: String) -> ParsedKey {
+        self.kind = "encrypted-private-key";
+        self.info.encrypted = true;
+        self.set_validation(Validation::Unverified(note));
+        self
+    }
+
     /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo DER (of the secret
     /// bytes for symmetric keys).
     pub fn fingerprint(&self) -> Option<String> {

@@ -68,14 +68,10 @@ pub fn parse_prefix(blob: &[u8]) -> Result<(ParsedKey, usize), String> {
     let mut key = from_public_blob(public_blob)?;
     if cipher != b"none" {
         let cipher = String::from_utf8_lossy(cipher).into_owned();
-        let mut enc = ParsedKey::encrypted(
-            &key.info.algorithm,
-            format!("private section encrypted with {cipher}"),
-        );
-        enc.spki = key.spki.take();
-        enc.info.bits = key.info.bits;
-        enc.info.curve = key.info.curve.clone();
-        return Ok((enc, span));
+        return Ok((
+            key.into_encrypted(format!("private section encrypted with {cipher}")),
+            span,
+        ));
     }
     let mut p = Wire { buf: private };
     let (c1, c2) = (p.u32().ok_or_else(err)?, p.u32().ok_or_else(err)?);

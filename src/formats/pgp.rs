@@ -148,13 +148,8 @@ fn secret_in_clear(r: &mut Reader<'_>) -> Option<bool> {
     Some(r.u8()? == 0)
 }
 
-fn protected(mut key: ParsedKey) -> ParsedKey {
-    key.kind = "encrypted-private-key";
-    key.info.encrypted = true;
-    key.set_validation(Validation::Unverified(
-        "secret key material is passphrase-protected".to_string(),
-    ));
-    key
+fn protected(key: ParsedKey) -> ParsedKey {
+    key.into_encrypted("secret key material is passphrase-protected".to_string())
 }
 
 fn rsa(r: &mut Reader<'_>) -> Option<ParsedKey> {

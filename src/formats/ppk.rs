@@ -49,13 +49,7 @@ pub fn parse(text: &[u8]) -> Option<Ppk> {
     let mut key = from_public_blob(&public).ok()?;
     if encryption != b"none" {
         let cipher = String::from_utf8_lossy(encryption).into_owned();
-        let mut enc = ParsedKey::encrypted(
-            &key.info.algorithm,
-            format!("PPK private part encrypted with {cipher}"),
-        );
-        enc.spki = key.spki.take();
-        enc.info.bits = key.info.bits;
-        enc.info.curve = key.info.curve.clone();
+        let enc = key.into_encrypted(format!("PPK private part encrypted with {cipher}"));
         return Some(Ppk {
             key: enc,
             chars: lines.pos,
