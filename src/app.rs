@@ -41,6 +41,8 @@ pub struct Config {
     pub progress: bool,
     /// Detector families to run (empty: all).
     pub detectors: Vec<crate::detect::Family>,
+    /// Look for AES schedules at every byte offset.
+    pub aes_unaligned: bool,
     /// Rule ids whose findings are not reported.
     pub disabled_rules: Vec<String>,
     /// Exit 1 only for findings at or above this severity.
@@ -101,6 +103,7 @@ impl Config {
             show_secrets: args.show_secrets,
             follow_symlinks: args.follow_symlinks,
             detectors: args.detectors,
+            aes_unaligned: args.aes_unaligned,
             disabled_rules: args.disable_rule,
             fail_on: args.fail_on.unwrap_or(crate::finding::Severity::Low),
             path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
@@ -188,6 +191,7 @@ fn scan_file_inner(
             record.bytes_scanned = stats.bytes;
             record.process = map.process.clone();
             record.warnings = map.warnings.clone();
+            record.warnings.extend(stats.warnings);
             if guard.shrank() {
                 record.error = Some(
                     "the file shrank while it was being scanned; the bytes past its new end were read as zeros"
@@ -246,12 +250,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         &config.path_filter,
         config.max_file_size,
     );
-    let families: &[crate::detect::Family] = if config.detectors.is_empty() {
-        &crate::detect::Family::ALL
-    } else {
-        &config.detectors
-    };
-    let engine = Engine::new(crate::detect::detectors(families))?;
+    let engine = Engine::for_families(&config.detectors, config.aes_unaligned)?;
 
     let out: Box<dyn Write + Send> = match &config.output {
         Some(p) => Box::new(io::BufWriter::new(
@@ -384,7 +383,7 @@ pub fn rules_list(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
 
 /// `keysweep rules check PATH`: every problem on its own line, naming file and rule.
 pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let engine = Engine::new(crate::detect::default_detectors())?;
+    let engine = Engine::for_families(&[], false)?;
     let files = match crate::rules::load_path(path) {
         Ok(f) => f,
         Err(e) => {

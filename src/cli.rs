@@ -119,9 +119,16 @@ pub struct ScanArgs {
 
     /// Run only these detector families (comma-separated) [default: all].
     /// pem: PEM text; der: binary DER; blob: binary structures found by magic
-    /// (OpenSSH, CryptoAPI, CNG, Java keystores, OpenPGP); jwk; ppk.
+    /// (OpenSSH, CryptoAPI, CNG, Java keystores, OpenPGP); jwk; ppk;
+    /// aes: AES key schedules; bignum: RSA keys rebuilt from limb arrays.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub detectors: Vec<crate::detect::Family>,
+
+    /// Look for AES key schedules at every byte offset, not only at 4-byte
+    /// aligned addresses (four times the AES work; finds schedules copied
+    /// into unaligned buffers).
+    #[arg(long)]
+    pub aes_unaligned: bool,
 
     /// Leave out findings in regions of this kind (repeatable): for example
     /// `--exclude-region module` ignores test keys compiled into libraries and

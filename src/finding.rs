@@ -122,6 +122,9 @@ pub struct Finding {
     /// The `--known-keys` entry this key matches (kid, certificate CN, or file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_key: Option<String>,
+    /// For keys rebuilt from parts in memory: every part and where it sat.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentInfo>,
     /// Redacted description, safe to print and share.
     pub preview: String,
     /// The secret itself, only with `--show-secrets`.
@@ -132,6 +135,28 @@ pub struct Finding {
     /// secret as found. Not part of the JSON contract.
     #[serde(skip)]
     pub identity: String,
+}
+
+/// One part of a key rebuilt from memory, placed in the file and the process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentInfo {
+    /// What the part is: `n`, `p`, `q`, `d`, or the BIGNUM record of one.
+    pub name: String,
+    /// Byte offset in the file.
+    pub offset: u64,
+    /// Bytes it spans.
+    pub length: u64,
+    /// How it is stored (`bignum-le`, `bignum-be`, `binary`).
+    pub encoding: Encoding,
+    /// Virtual address in the dumped process, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// What the memory it sat in was used for.
+    pub region: RegionKind,
+    /// Module, mapped file or thread of that region, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
 }
 
 /// Hex form used for addresses in every report.
@@ -153,6 +178,22 @@ impl Finding {
             .fingerprint
             .clone()
             .unwrap_or_else(|| crate::keys::sha256_hex(d.secret.as_bytes()));
+        let components = d
+            .components
+            .iter()
+            .map(|c| {
+                let r = map.region_at(c.file_offset);
+                ComponentInfo {
+                    name: c.name.to_string(),
+                    offset: c.file_offset,
+                    length: c.len,
+                    encoding: c.encoding,
+                    address: map.address_of(c.file_offset).map(hex_address),
+                    region: r.map_or(RegionKind::Unknown, |r| r.kind),
+                    region_name: r.and_then(|r| r.name.clone()),
+                }
+            })
+            .collect();
         Finding {
             rule_id: d.rule_id.to_string(),
             kind: d.kind.to_string(),
@@ -173,6 +214,7 @@ impl Finding {
             key: d.key,
             fingerprint: d.fingerprint,
             known_key: None,
+            components,
             preview: d.preview,
             identity,
             secret: show_secrets.then_some(d.secret),

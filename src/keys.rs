@@ -82,6 +82,10 @@ pub struct KeyInfo {
     /// RFC 7638 JWK thumbprint (SHA-256, base64url), for keys found as JWK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwk_thumbprint: Option<String>,
+    /// For AES keys recovered from a key schedule: `encrypt`, `decrypt`,
+    /// `encrypt-word-swapped` or `decrypt-word-swapped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
 }
 
 /// A decoded key: its contract-level description plus its identity.
@@ -123,6 +127,7 @@ impl ParsedKey {
                 note,
                 kid: None,
                 jwk_thumbprint: None,
+                schedule: None,
             },
             validation,
             spki,

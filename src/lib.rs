@@ -5,8 +5,9 @@
 //!
 //! The data flows one way: [`input`] (paths to files) → [`container`] (a file
 //! to memory regions) → [`engine`] (one prefilter pass, in parallel) →
-//! [`detect`] (confirm, decode, validate) → [`finding`] (attributed,
-//! redacted) → [`report`] (json, jsonl, text).
+//! [`detect`] (confirm, decode, validate), next to [`recover`] (AES key
+//! schedules and RSA limb arrays, which have no anchor) → [`finding`]
+//! (attributed, redacted) → [`report`] (json, jsonl, sarif, text).
 //!
 //! ```no_run
 //! use keysweep::{app, detect, engine::Engine};
@@ -33,5 +34,6 @@ pub mod input;
 pub mod keys;
 pub mod known;
 pub mod progress;
+pub mod recover;
 pub mod report;
 pub mod rules;

@@ -17,6 +17,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("keys.toml", include_str!("../rules/keys.toml")),
     ("blobs.toml", include_str!("../rules/blobs.toml")),
     ("jwk.toml", include_str!("../rules/jwk.toml")),
+    ("memory.toml", include_str!("../rules/memory.toml")),
 ];
 
 /// One rule: what a detector reports under `id`.
@@ -213,7 +214,6 @@ fn finds(engine: &Engine, bytes: &[u8], id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::default_detectors;
 
     #[test]
     fn builtin_table_matches_the_rules_directory() {
@@ -233,7 +233,7 @@ mod tests {
     /// rule id a detector can emit has a rule.
     #[test]
     fn builtin_rules_check_clean_and_cover_every_detector_id() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::for_families(&[], false).unwrap();
         let rules = builtin().unwrap();
         let errors = check("rules", &rules, &engine);
         assert!(
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn broken_rules_are_reported_with_file_and_id() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::for_families(&[], false).unwrap();
         let text = r#"
 [[rules]]
 id = "pem-rsa-private-key"

@@ -106,6 +106,7 @@ impl Detector for JwkDetector {
             severity: severity_for(&key),
             fingerprint: key.fingerprint(),
             secret: String::from_utf8_lossy(text).into_owned(),
+            components: Vec::new(),
             key: Some(key.info),
             preview,
         });

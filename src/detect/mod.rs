@@ -23,6 +23,12 @@ pub enum Encoding {
     Utf16le,
     /// Binary structures (DER, key blobs).
     Binary,
+    /// A number as little-endian limbs (how bignum libraries keep keys).
+    #[serde(rename = "bignum-le")]
+    BignumLe,
+    /// A number as big-endian bytes outside any serialised structure.
+    #[serde(rename = "bignum-be")]
+    BignumBe,
 }
 
 impl Encoding {
@@ -32,6 +38,8 @@ impl Encoding {
             Encoding::Ascii => "ascii",
             Encoding::Utf16le => "utf16le",
             Encoding::Binary => "binary",
+            Encoding::BignumLe => "bignum-le",
+            Encoding::BignumBe => "bignum-be",
         }
     }
 }
@@ -59,6 +67,22 @@ pub struct Detection {
     pub preview: String,
     /// The secret as found (transcoded to ASCII for text), printed only on request.
     pub secret: String,
+    /// For keys rebuilt from parts: where each part was seen, at file offsets.
+    pub components: Vec<Component>,
+}
+
+/// One part of a key rebuilt from memory (a prime, the modulus, a BIGNUM
+/// record pointing at one), so responders can see every place it sat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// What the part is (`n`, `p`, `q`, `d`, `BIGNUM record of n`, ...).
+    pub name: &'static str,
+    /// File offset of its first byte.
+    pub file_offset: u64,
+    /// Bytes it spans.
+    pub len: u64,
+    /// How it is stored.
+    pub encoding: Encoding,
 }
 
 /// A prefilter hit handed to a detector.
@@ -107,37 +131,46 @@ pub enum Family {
     Jwk,
     /// PuTTY private key files.
     Ppk,
+    /// AES key schedules (no anchor: every aligned position is checked).
+    Aes,
+    /// RSA keys as limb arrays: BIGNUM records and repeated key-sized numbers.
+    Bignum,
 }
 
 impl Family {
     /// Every family, in the order the engine runs them.
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 7] = [
         Family::Pem,
         Family::Der,
         Family::Blob,
         Family::Jwk,
         Family::Ppk,
+        Family::Aes,
+        Family::Bignum,
     ];
 
-    fn detector(self) -> Box<dyn Detector> {
-        match self {
+    /// The anchor detector of this family; `None` for the recoveries in
+    /// [`crate::recover`], which sweep every byte instead.
+    fn detector(self) -> Option<Box<dyn Detector>> {
+        Some(match self {
             Family::Pem => Box::new(pem::PemDetector),
             Family::Der => Box::new(der::DerDetector::default()),
             Family::Blob => Box::new(blob::BlobDetector::default()),
             Family::Jwk => Box::new(jwk::JwkDetector),
             Family::Ppk => Box::new(ppk::PpkDetector),
-        }
+            Family::Aes | Family::Bignum => return None,
+        })
     }
 }
 
-/// The detectors keysweep runs by default: every family.
+/// The anchor detectors keysweep runs by default: every family that has one.
 pub fn default_detectors() -> Vec<Box<dyn Detector>> {
     detectors(&Family::ALL)
 }
 
-/// The detectors of the given families.
+/// The anchor detectors of the given families.
 pub fn detectors(families: &[Family]) -> Vec<Box<dyn Detector>> {
-    families.iter().map(|f| f.detector()).collect()
+    families.iter().filter_map(|f| f.detector()).collect()
 }
 
 /// A window of text around an anchor, narrowed to one byte a character.
@@ -203,7 +236,7 @@ pub fn text_window<'a>(
                 reaches_unit_end: end + 1 >= unit.len(),
             }
         }
-        Encoding::Ascii | Encoding::Binary => {
+        _ => {
             let start = c.pos.saturating_sub(before);
             let end = c.pos.saturating_add(after).min(unit.len());
             TextWindow {
@@ -283,6 +316,7 @@ pub fn binary_detection(
         ),
         key: Some(key.info),
         preview,
+        components: Vec::new(),
     }
 }
 

@@ -91,6 +91,7 @@ impl Detector for PemDetector {
                 len: w.unit_len(block.end - block.begin),
                 encoding: c.encoding,
                 secret: String::from_utf8_lossy(&w.text[block.begin..block.end]).into_owned(),
+                components: Vec::new(),
                 ..d
             });
         }
@@ -409,6 +410,7 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         key: Some(key.info),
         preview,
         secret: String::new(),
+        components: Vec::new(),
     })
 }
 

@@ -81,6 +81,7 @@ impl Detector for PpkDetector {
             severity: severity_for(&key),
             fingerprint: key.fingerprint(),
             secret: String::from_utf8_lossy(&text[..chars.min(text.len())]).into_owned(),
+            components: Vec::new(),
             key: Some(key.info),
             preview,
         });

@@ -13,6 +13,7 @@ pub mod prefilter;
 
 use crate::container::MemoryMap;
 use crate::detect::{Candidate, Detection, Detector};
+use crate::recover::{Recovery, bignum::Collected};
 use prefilter::{Hit, Prefilter};
 use rayon::prelude::*;
 use std::io::Read;
@@ -32,18 +33,21 @@ pub struct Located {
 }
 
 /// Per-scan counters, summed over workers.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct ScanStats {
     /// Bytes scanned.
     pub bytes: u64,
     /// Prefilter hits handed to detectors.
     pub candidates: u64,
+    /// Limits the recoveries reached in this file, for its warnings.
+    pub warnings: Vec<String>,
 }
 
 /// The immutable engine: detectors plus the prefilter built from their anchors.
 pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
     prefilter: Prefilter,
+    recovery: Recovery,
     chunk: usize,
 }
 
@@ -62,8 +66,35 @@ impl Engine {
         Ok(Engine {
             detectors,
             prefilter,
+            recovery: Recovery::none(),
             chunk: DEFAULT_CHUNK,
         })
+    }
+
+    /// The engine for `--detectors` families (every family when empty): the
+    /// anchor detectors plus the recoveries that have no anchor.
+    pub fn for_families(
+        families: &[crate::detect::Family],
+        aes_unaligned: bool,
+    ) -> anyhow::Result<Engine> {
+        use crate::detect::Family;
+        let families = if families.is_empty() {
+            &Family::ALL[..]
+        } else {
+            families
+        };
+        let recovery = Recovery::new(
+            families.contains(&Family::Aes),
+            aes_unaligned,
+            families.contains(&Family::Bignum),
+        );
+        Ok(Engine::new(crate::detect::detectors(families))?.with_recovery(recovery))
+    }
+
+    /// Also run `recovery` over every byte.
+    pub fn with_recovery(mut self, recovery: Recovery) -> Engine {
+        self.recovery = recovery;
+        self
     }
 
     /// Use chunks of `bytes` (tests use tiny chunks to put seams everywhere).
@@ -74,10 +105,13 @@ impl Engine {
 
     /// Every rule id the engine's detectors can report.
     pub fn rule_ids(&self) -> Vec<&'static str> {
-        self.detectors
+        let mut ids: Vec<&'static str> = self
+            .detectors
             .iter()
             .flat_map(|d| d.rule_ids().iter().copied())
-            .collect()
+            .collect();
+        ids.extend(self.recovery.rule_ids());
+        ids
     }
 
     /// Bytes of context a detector may need around an anchor, in the widest encoding.
@@ -94,7 +128,13 @@ impl Engine {
             .map(|d| d.window().1)
             .max()
             .unwrap_or(0);
-        (before * 2, after * 2 + self.prefilter.longest_pattern())
+        let after =
+            (after * 2 + self.prefilter.longest_pattern()).max(if self.recovery.is_active() {
+                crate::recover::CONTEXT_AFTER
+            } else {
+                0
+            });
+        (before * 2, after)
     }
 
     /// Scan a mapped file whose regions are described by `map`, in parallel.
@@ -122,14 +162,25 @@ impl Engine {
                 start = end;
             }
         }
-        let results: Vec<(Vec<Located>, ScanStats)> = jobs
+        let results: Vec<(Vec<Located>, ScanStats, Collected)> = jobs
             .par_iter()
             .map_init(Scratch::default, |scratch, (unit, owned)| {
+                let mut collected = Collected::default();
                 let Some(unit_bytes) = bytes.get(unit.clone()) else {
-                    return (Vec::new(), ScanStats::default());
+                    return (Vec::new(), ScanStats::default(), collected);
                 };
                 let in_unit = owned.start - unit.start..owned.end - unit.start;
-                let stats = self.scan_unit(unit_bytes, in_unit, scratch);
+                let stats = self.scan_unit(unit_bytes, in_unit.clone(), scratch);
+                if self.recovery.is_active() {
+                    self.recovery.sweep(
+                        unit_bytes,
+                        unit.start as u64,
+                        map.address_of(unit.start as u64),
+                        in_unit,
+                        &mut scratch.found,
+                        &mut collected,
+                    );
+                }
                 done(owned.clone());
                 let located = scratch
                     .found
@@ -139,16 +190,28 @@ impl Engine {
                         detection: d,
                     })
                     .collect();
-                (located, stats)
+                (located, stats, collected)
             })
             .collect();
         let mut stats = ScanStats::default();
         let mut found = Vec::new();
-        for (f, s) in results {
+        let mut collected = Collected::default();
+        for (f, s, c) in results {
             found.extend(f);
             stats.bytes += s.bytes;
             stats.candidates += s.candidates;
+            collected.merge(c);
         }
+        let (recovered, warnings) = self.recovery.finish(bytes, map, collected);
+        found.extend(
+            recovered
+                .into_iter()
+                .map(|(file_offset, detection)| Located {
+                    file_offset,
+                    detection,
+                }),
+        );
+        stats.warnings = warnings;
         (dedup(found), stats)
     }
 
@@ -187,6 +250,17 @@ impl Engine {
                 break;
             }
             let s = self.scan_unit(&buf, kept..owned_end, &mut scratch);
+            if self.recovery.is_active() {
+                // streams have no address map: only what needs none (AES schedules)
+                let mut ignored = Collected::default();
+                self.recovery.sweep_stream(
+                    &buf,
+                    base,
+                    kept..owned_end,
+                    &mut scratch.found,
+                    &mut ignored,
+                );
+            }
             stats.bytes += s.bytes;
             stats.candidates += s.candidates;
             for d in scratch.found.drain(..) {
@@ -224,6 +298,7 @@ impl Engine {
         ScanStats {
             bytes,
             candidates: scratch.hits.len() as u64,
+            warnings: Vec::new(),
         }
     }
 }

@@ -1,0 +1,1003 @@
+//! RSA keys as running programs hold them: numbers stored as limb arrays.
+//!
+//! Once OpenSSL (or BoringSSL, or most bignum libraries) has loaded a key, the
+//! PEM and DER are gone and n, p, q and d live only as arrays of machine words,
+//! least significant first; on a little-endian machine that is simply the
+//! number's little-endian bytes, whether the limbs are 32 or 64 bits wide.
+//! Two independent ways lead to those arrays:
+//!
+//! - **BIGNUM records.** OpenSSL's `struct bignum_st { BN_ULONG *d; int top;
+//!   int dmax; int neg; int flags; }` is found by its shape (a key-sized `top`,
+//!   `top <= dmax`, `neg == 0`, small flags, 64- or 32-bit pointers), and its
+//!   pointer is followed through the dump's address map to the limbs. Few
+//!   records pass, whatever the data, and each names its number exactly.
+//! - **Layout-free windows.** Any 4-byte-aligned run of prime- or
+//!   modulus-sized bytes, read little- or big-endian, is a candidate if it
+//!   looks like a key number (odd, top bits set, high byte diversity) and its
+//!   first 16 bytes occur at least twice in the file: live programs keep
+//!   several copies of n, p and q (the key object, Montgomery contexts,
+//!   blinding), while random data has no repeats, so the repeat test is what
+//!   keeps the search linear on high-entropy regions. Runs of non-zero words
+//!   longer than [`MAX_RUN`] are not searched this way (random data,
+//!   compressed or encrypted buffers); the BIGNUM path still covers them.
+//!
+//! Candidates of every origin meet in one pool keyed by value. Pairs of
+//! prime-sized values are matched against modulus-sized values by their low
+//! 64 bits first (`p0 * q0 == n0 mod 2^64`, a few nanoseconds a pair), then
+//! exactly (`p * q == n`), then p and q must pass Miller-Rabin. The key is
+//! rebuilt from n, p, q and the public exponent whose private exponent is
+//! also found in memory (65537 assumed when none is), and fingerprinted like
+//! any other RSA key.
+
+use super::address::AddressIndex;
+use crate::keys::{self, ParsedKey, Validation};
+use memchr::memmem;
+use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::{One, Zero};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Prime sizes searched, in bytes: RSA-1024 to RSA-4096 (and RSA-6144/8192
+/// through BIGNUM records, which are not limited to these).
+pub const PRIME_BYTES: [usize; 5] = [64, 96, 128, 192, 256];
+
+/// Window sizes the layout-free search reads: every prime size and every modulus size.
+const WINDOW_BYTES: [usize; 7] = [64, 96, 128, 192, 256, 384, 512];
+
+/// Longest run of non-zero 32-bit words the layout-free search reads; longer
+/// runs are high-entropy data (random, compressed, encrypted), not a heap.
+pub const MAX_RUN: usize = 64 << 10;
+
+/// Most 16-byte window starts one file contributes to the repeat test.
+pub const MAX_STARTS: usize = 2 << 20;
+
+/// Most BIGNUM records one file contributes.
+pub const MAX_RECORDS: usize = 1 << 18;
+
+/// Most distinct candidate values one file pools.
+pub const MAX_VALUES: usize = 1 << 16;
+
+/// Most prime-sized values paired per size: pairs grow with the square.
+pub const MAX_PAIRED: usize = 4096;
+
+/// BIGNUM `top` values (in 64-bit limbs) of key numbers: 512- to 8192-bit.
+const TOPS_64: [u32; 9] = [8, 12, 16, 24, 32, 48, 64, 96, 128];
+
+/// For each value up to 256: bit 1 when it is a key number's `top` in
+/// 64-bit limbs, bit 2 when in 32-bit limbs.
+const TOP_KINDS: [u8; 257] = {
+    let mut t = [0u8; 257];
+    let mut i = 0;
+    while i < TOPS_64.len() {
+        t[TOPS_64[i] as usize] |= 1;
+        t[2 * TOPS_64[i] as usize] |= 2;
+        i += 1;
+    }
+    t
+};
+
+/// A candidate BIGNUM record: where it is and where its limbs are.
+#[derive(Debug, Clone, Copy)]
+pub struct Record {
+    /// File offset of the record.
+    pub file_offset: u64,
+    /// The limb pointer (a virtual address).
+    pub limbs: u64,
+    /// Limbs in use.
+    pub top: u32,
+    /// Bytes a limb: 8 or 4.
+    pub limb: u8,
+}
+
+/// What one chunk of a file contributes; merged per file.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// (hash of the 16 bytes at a window start, file offset of the start).
+    pub starts: Vec<(u64, u64)>,
+    /// Candidate BIGNUM records.
+    pub records: Vec<Record>,
+    /// Bytes in non-zero runs too long for the layout-free search.
+    pub long_run_bytes: u64,
+    /// Starts or records dropped because a cap was reached.
+    pub dropped: u64,
+}
+
+impl Collected {
+    /// Add another chunk's findings, keeping the caps.
+    pub fn merge(&mut self, other: Collected) {
+        let room = MAX_STARTS.saturating_sub(self.starts.len());
+        self.dropped += other.starts.len().saturating_sub(room) as u64;
+        self.starts.extend(other.starts.into_iter().take(room));
+        let room = MAX_RECORDS.saturating_sub(self.records.len());
+        self.dropped += other.records.len().saturating_sub(room) as u64;
+        self.records.extend(other.records.into_iter().take(room));
+        self.long_run_bytes += other.long_run_bytes;
+        self.dropped += other.dropped;
+    }
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+fn hash16(b: &[u8]) -> u64 {
+    let lo = u64::from_le_bytes(b[..8].try_into().unwrap_or_default());
+    let hi = u64::from_le_bytes(b[8..16].try_into().unwrap_or_default());
+    (lo ^ hi.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ hi
+}
+
+/// Collect window starts and BIGNUM records in `owned` (a range of `unit`,
+/// whose first byte is at file offset `base`); `phase` is the offset in
+/// `unit` of a 4-aligned address, `addr8` of an 8-aligned one.
+pub fn collect(
+    unit: &[u8],
+    base: u64,
+    owned: Range<usize>,
+    phase: usize,
+    addr8: usize,
+    out: &mut Collected,
+) {
+    let first = owned.start + (phase + 4 - owned.start % 4) % 4;
+    if first >= owned.end {
+        return;
+    }
+    // the run of non-zero words containing `first` may have begun before it
+    let mut run_start = first;
+    while run_start >= 4 && first - run_start < MAX_RUN + 4 {
+        match u32_at(unit, run_start - 4) {
+            Some(w) if w != 0 => run_start -= 4,
+            _ => break,
+        }
+    }
+    let mut pos = first;
+    while pos < owned.end {
+        // fast path: four words that are neither zero nor a plausible `top`
+        // (random data, text, code) need nothing but the run to go on
+        if let Some(b) = unit.get(pos..pos + 16)
+            && pos + 16 <= owned.end
+        {
+            let ws = [
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+                u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+                u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+            ];
+            if ws.iter().all(|&w| w > 256) {
+                pos += 16;
+                continue;
+            }
+        }
+        let Some(w) = u32_at(unit, pos) else { break };
+        if w == 0 {
+            if run_start < pos {
+                run_done(unit, base, run_start..pos, first..owned.end, out);
+            }
+            pos += 4;
+            // skip zero pages sixteen bytes at a time
+            while pos + 16 <= owned.end
+                && unit
+                    .get(pos..pos + 16)
+                    .is_some_and(|z| z.iter().all(|&b| b == 0))
+            {
+                pos += 16;
+            }
+            run_start = pos;
+            continue;
+        } else if w <= 256 {
+            let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0);
+            // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
+            if kinds & 1 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
+                record_at(unit, base, pos - 8, 8, owned.clone(), out);
+            }
+            if kinds & 2 != 0 && pos >= 4 {
+                record_at(unit, base, pos - 4, 4, owned.clone(), out);
+            }
+        }
+        pos += 4;
+    }
+    // the last run may go on past the owned range
+    if run_start < owned.end {
+        let mut end = pos;
+        while end - run_start <= MAX_RUN {
+            match u32_at(unit, end) {
+                Some(x) if x != 0 => end += 4,
+                _ => break,
+            }
+        }
+        run_done(unit, base, run_start..end, first..owned.end, out);
+    }
+}
+
+/// A run of non-zero words ended: search it for window starts in `owned`
+/// if it is short enough to be heap data, else count it as skipped.
+fn run_done(unit: &[u8], base: u64, run: Range<usize>, owned: Range<usize>, out: &mut Collected) {
+    let len = run.end.saturating_sub(run.start);
+    let mine = run.start.max(owned.start)..run.end.min(owned.end);
+    if mine.is_empty() {
+        return;
+    }
+    if len > MAX_RUN {
+        out.long_run_bytes += (mine.end - mine.start) as u64;
+    } else if len >= 64 {
+        starts_in(unit, base, run, mine, out);
+    }
+}
+
+/// Window starts of one short run: positions whose bytes can begin a
+/// little-endian (odd low byte) or big-endian (high top byte) key number.
+fn starts_in(unit: &[u8], base: u64, run: Range<usize>, mine: Range<usize>, out: &mut Collected) {
+    let mut s = mine.start;
+    while s + 64 <= run.end && s < mine.end {
+        let b = unit[s];
+        if b & 1 == 1 || b >= 0x40 {
+            if out.starts.len() >= MAX_STARTS {
+                out.dropped += 1;
+            } else if let Some(w) = unit.get(s..s + 16) {
+                out.starts.push((hash16(w), base + s as u64));
+            }
+        }
+        s += 4;
+    }
+}
+
+fn record_at(
+    unit: &[u8],
+    base: u64,
+    at: usize,
+    limb: usize,
+    owned: Range<usize>,
+    out: &mut Collected,
+) {
+    if !owned.contains(&at) {
+        return;
+    }
+    let (ptr, fields) = if limb == 8 {
+        (u64_at(unit, at), at + 8)
+    } else {
+        (u32_at(unit, at).map(u64::from), at + 4)
+    };
+    let (Some(ptr), Some(top), Some(dmax), Some(neg), Some(flags)) = (
+        ptr,
+        u32_at(unit, fields),
+        u32_at(unit, fields + 4),
+        u32_at(unit, fields + 8),
+        u32_at(unit, fields + 12),
+    ) else {
+        return;
+    };
+    // BN_FLG_STATIC_DATA (2) is never set on key numbers; neg is 0
+    if ptr == 0
+        || ptr % limb as u64 != 0
+        || dmax < top
+        || dmax > 1024
+        || neg != 0
+        || flags > 0xf
+        || flags & 2 != 0
+    {
+        return;
+    }
+    if out.records.len() >= MAX_RECORDS {
+        out.dropped += 1;
+        return;
+    }
+    out.records.push(Record {
+        file_offset: base + at as u64,
+        limbs: ptr,
+        top,
+        limb: limb as u8,
+    });
+}
+
+/// Byte order of a number in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Least significant byte first: limb arrays on little-endian machines.
+    Le,
+    /// Most significant byte first: serialised integers.
+    Be,
+}
+
+/// Where one copy of a number was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    /// File offset of the number's first byte.
+    pub file_offset: u64,
+    /// Bytes it spans.
+    pub len: u32,
+    /// Its byte order.
+    pub order: Order,
+    /// File offset of the BIGNUM record pointing at it, when found that way.
+    pub record: Option<u64>,
+}
+
+/// A number seen in memory, with every place it was seen (up to a few).
+#[derive(Debug, Clone)]
+struct Pooled {
+    value: BigUint,
+    sites: Vec<Site>,
+    from_record: bool,
+}
+
+const MAX_SITES: usize = 8;
+
+/// Every candidate number of one file, keyed by value.
+#[derive(Default)]
+struct Pool {
+    by_value: HashMap<Vec<u8>, usize>,
+    values: Vec<Pooled>,
+    overflow: u64,
+}
+
+impl Pool {
+    /// Add a number given as little-endian bytes.
+    fn add(&mut self, le: &[u8], site: Site) {
+        let trimmed_len = le.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let Some(le) = le.get(..trimmed_len) else {
+            return;
+        };
+        if !looks_random(le) {
+            return;
+        }
+        if let Some(&i) = self.by_value.get(le) {
+            if let Some(p) = self.values.get_mut(i) {
+                p.from_record |= site.record.is_some();
+                let room = p.sites.len() < MAX_SITES;
+                match p
+                    .sites
+                    .iter_mut()
+                    .find(|s| s.file_offset == site.file_offset && s.order == site.order)
+                {
+                    Some(s) => s.record = s.record.or(site.record),
+                    None if room => p.sites.push(site),
+                    None => {}
+                }
+            }
+            return;
+        }
+        if self.values.len() >= MAX_VALUES {
+            self.overflow += 1;
+            return;
+        }
+        self.by_value.insert(le.to_vec(), self.values.len());
+        self.values.push(Pooled {
+            value: BigUint::from_bytes_le(le),
+            sites: vec![site],
+            from_record: site.record.is_some(),
+        });
+    }
+}
+
+/// Key numbers look random: enough distinct byte values, no repeated words.
+fn looks_random(le: &[u8]) -> bool {
+    if le.len() < 32 {
+        return false;
+    }
+    let mut seen = [false; 256];
+    le.iter().for_each(|&b| seen[b as usize] = true);
+    let distinct = seen.iter().filter(|&&s| s).count() as f64;
+    // 80% of what uniformly random bytes of this length give on average
+    let expected = 256.0 * (1.0 - (255.0f64 / 256.0).powi(le.len() as i32));
+    if distinct < 0.8 * expected {
+        return false;
+    }
+    let words: Vec<u64> = le
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    !words.windows(2).any(|w| w[0] == w[1])
+}
+
+/// An RSA key rebuilt from memory.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    /// The rebuilt key: fingerprint, size, validation.
+    pub key: ParsedKey,
+    /// Where each named component was seen (`n`, `p`, `q`, `d`, and `bignum n`
+    /// etc. for the records), file offsets with their byte order.
+    pub components: Vec<(&'static str, Site)>,
+    /// PKCS#1 DER of the rebuilt key (the secret).
+    pub pkcs1_der: Vec<u8>,
+    /// Public exponent used, and whether its private exponent was seen in memory.
+    pub e_confirmed: bool,
+}
+
+/// Per-file outcome of the correlation.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Recovered keys, one per modulus.
+    pub keys: Vec<Recovered>,
+    /// Limits that were reached, for the file's warnings.
+    pub warnings: Vec<String>,
+    /// Bytes in non-zero runs too long for the layout-free search (high
+    /// entropy data: code, compressed or random bytes); records there were
+    /// still followed.
+    pub long_run_bytes: u64,
+}
+
+/// Correlate one file's collected candidates into RSA keys.
+pub fn recover(bytes: &[u8], index: &AddressIndex, mut collected: Collected) -> Outcome {
+    let mut pool = Pool::default();
+    let mut outcome = Outcome::default();
+    // BIGNUM records: follow each pointer to its limbs
+    for r in &collected.records {
+        let len = r.top as usize * r.limb as usize;
+        let Some(range) = index.file_range(r.limbs, len as u64) else {
+            continue;
+        };
+        let Some(limbs) = bytes.get(range.clone()) else {
+            continue;
+        };
+        // the top limb is non-zero in a well-formed BIGNUM
+        if limbs
+            .get(len - r.limb as usize..)
+            .is_none_or(|t| t.iter().all(|&b| b == 0))
+        {
+            continue;
+        }
+        pool.add(
+            limbs,
+            Site {
+                file_offset: range.start as u64,
+                len: len as u32,
+                order: Order::Le,
+                record: Some(r.file_offset),
+            },
+        );
+    }
+    // layout-free windows at starts whose 16 bytes repeat elsewhere in the file
+    collected.starts.sort_unstable();
+    let mut i = 0;
+    let starts = &collected.starts;
+    while i < starts.len() {
+        let mut j = i + 1;
+        while j < starts.len() && starts[j].0 == starts[i].0 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            for &(_, off) in starts.get(i..j.min(i + 64)).unwrap_or_default() {
+                windows_at(bytes, off, &mut pool);
+            }
+        }
+        i = j;
+    }
+    outcome.long_run_bytes = collected.long_run_bytes;
+    if collected.dropped > 0 || pool.overflow > 0 {
+        outcome.warnings.push(format!(
+            "layout-free RSA search reached its limits ({} candidates dropped); keys held only in the dropped places may be missed",
+            collected.dropped + pool.overflow
+        ));
+    }
+    outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
+    outcome
+}
+
+/// Read every window size in both byte orders at a repeated start.
+fn windows_at(bytes: &[u8], off: u64, pool: &mut Pool) {
+    let Ok(at) = usize::try_from(off) else { return };
+    for len in WINDOW_BYTES {
+        let Some(w) = bytes.get(at..at + len) else {
+            break;
+        };
+        let (first, last) = (w[0], w[len - 1]);
+        // a modulus has its top two bits' worth set; a prime its top bit
+        // (sizes that can be a modulus only need its top two bits' worth)
+        let min_top = if len < 128 { 0x80 } else { 0x40 };
+        if first & 1 == 1 && last >= min_top {
+            pool.add(
+                w,
+                Site {
+                    file_offset: off,
+                    len: len as u32,
+                    order: Order::Le,
+                    record: None,
+                },
+            );
+        }
+        if first >= min_top && last & 1 == 1 {
+            let le: Vec<u8> = w.iter().rev().copied().collect();
+            pool.add(
+                &le,
+                Site {
+                    file_offset: off,
+                    len: len as u32,
+                    order: Order::Be,
+                    record: None,
+                },
+            );
+        }
+    }
+}
+
+fn low64(v: &BigUint) -> u64 {
+    v.iter_u64_digits().next().unwrap_or(0)
+}
+
+/// Pair prime-sized values whose product is a pooled modulus.
+fn pair(bytes: &[u8], pool: &Pool, warnings: &mut Vec<String>) -> Vec<Recovered> {
+    let mut out: Vec<Recovered> = Vec::new();
+    let mut done: Vec<BigUint> = Vec::new();
+    for p_bytes in PRIME_BYTES {
+        let bits = (p_bytes * 8) as u64;
+        let mut primes: Vec<&Pooled> = pool
+            .values
+            .iter()
+            .filter(|v| v.value.bits() > bits - 8 && v.value.bits() <= bits && v.value.is_odd())
+            .collect();
+        let mut moduli: HashMap<u64, Vec<&Pooled>> = HashMap::new();
+        for v in &pool.values {
+            let b = v.value.bits();
+            if b > 2 * bits - 8 && b <= 2 * bits && v.value.is_odd() {
+                moduli.entry(low64(&v.value)).or_default().push(v);
+            }
+        }
+        if primes.len() < 2 || moduli.is_empty() {
+            continue;
+        }
+        if primes.len() > MAX_PAIRED {
+            // keep the best-attested: found through records, or seen most often
+            primes.sort_by_key(|v| std::cmp::Reverse((v.from_record, v.sites.len())));
+            warnings.push(format!(
+                "{} candidate {}-bit primes; only the {MAX_PAIRED} best attested were paired",
+                primes.len(),
+                bits
+            ));
+            primes.truncate(MAX_PAIRED);
+        }
+        let lows: Vec<u64> = primes.iter().map(|p| low64(&p.value)).collect();
+        for a in 0..primes.len() {
+            for b in a + 1..primes.len() {
+                let Some(ns) = moduli.get(&lows[a].wrapping_mul(lows[b])) else {
+                    continue;
+                };
+                for n in ns {
+                    let (p, q) = (&primes[a].value, &primes[b].value);
+                    if done.contains(&n.value) {
+                        continue;
+                    }
+                    if p * q != n.value || !probable_prime(p) || !probable_prime(q) {
+                        continue;
+                    }
+                    if let Some(r) = rebuild(bytes, &n.value, primes[a], primes[b], n) {
+                        done.push(n.value.clone());
+                        out.push(r);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Rebuild the whole key from n, p and q: find e by finding its d in memory.
+fn rebuild(
+    bytes: &[u8],
+    n: &BigUint,
+    p: &Pooled,
+    q: &Pooled,
+    n_pooled: &Pooled,
+) -> Option<Recovered> {
+    let one = BigUint::one();
+    let (p1, q1) = (&p.value - &one, &q.value - &one);
+    let lambda = p1.lcm(&q1);
+    let phi = &p1 * &q1;
+    let mut chosen: Option<(BigUint, BigUint, Option<Site>)> = None;
+    'search: for e in [65537u32, 3, 5, 17, 37] {
+        let e = BigUint::from(e);
+        for m in [&lambda, &phi] {
+            let Some(d) = mod_inverse(&e, m) else {
+                continue;
+            };
+            if let Some(site) = find_number(bytes, &d) {
+                chosen = Some((e, d, Some(site)));
+                break 'search;
+            }
+        }
+    }
+    let e_confirmed = chosen.is_some();
+    let (e, d, d_site) = match chosen {
+        Some(c) => c,
+        None => {
+            let e = BigUint::from(65537u32);
+            let d = mod_inverse(&e, &lambda)?;
+            (e, d, None)
+        }
+    };
+    let zero = BigUint::zero();
+    let validation = keys::validate_rsa(n, &e, &d, &p.value, &q.value, [&zero, &zero, &zero]);
+    if validation != Validation::Valid {
+        return None;
+    }
+    let spki = keys::rsa_spki(&n.to_bytes_be(), &e.to_bytes_be());
+    let mut key = ParsedKey::new("rsa-private-key", "rsa", Validation::Valid, spki);
+    key.info.bits = u32::try_from(n.bits()).ok();
+    if !e_confirmed {
+        key.info.note = Some(
+            "public exponent assumed to be 65537: no matching private exponent was found in memory"
+                .to_string(),
+        );
+    }
+    let mut components = Vec::new();
+    for (name, pooled) in [("n", n_pooled), ("p", p), ("q", q)] {
+        for s in &pooled.sites {
+            components.push((name, *s));
+        }
+    }
+    if let Some(s) = d_site {
+        components.push(("d", s));
+    }
+    let pkcs1_der = pkcs1_der(n, &e, &d, &p.value, &q.value)?;
+    Some(Recovered {
+        key,
+        components,
+        pkcs1_der,
+        e_confirmed,
+    })
+}
+
+/// Where `v` sits in `bytes`, little-endian first, then big-endian.
+fn find_number(bytes: &[u8], v: &BigUint) -> Option<Site> {
+    let le = v.to_bytes_le();
+    if le.len() < 32 {
+        return None;
+    }
+    if let Some(at) = memmem::find(bytes, &le) {
+        return Some(Site {
+            file_offset: at as u64,
+            len: le.len() as u32,
+            order: Order::Le,
+            record: None,
+        });
+    }
+    let be = v.to_bytes_be();
+    memmem::find(bytes, &be).map(|at| Site {
+        file_offset: at as u64,
+        len: be.len() as u32,
+        order: Order::Be,
+        record: None,
+    })
+}
+
+fn mod_inverse(a: &BigUint, m: &BigUint) -> Option<BigUint> {
+    use num_bigint::BigInt;
+    let (a, m) = (BigInt::from(a.clone()), BigInt::from(m.clone()));
+    let g = a.extended_gcd(&m);
+    if !g.gcd.is_one() {
+        return None;
+    }
+    g.x.mod_floor(&m).to_biguint()
+}
+
+/// Miller-Rabin with the first twelve prime bases: deterministic far beyond
+/// what random data can fake, and only run on exact p*q == n matches.
+pub fn probable_prime(n: &BigUint) -> bool {
+    let one = BigUint::one();
+    let two = BigUint::from(2u32);
+    if *n < two || n.is_even() {
+        return *n == two;
+    }
+    let n1 = n - &one;
+    let s = n1.trailing_zeros().unwrap_or(0);
+    let d = &n1 >> s;
+    'bases: for a in [2u32, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        let a = BigUint::from(a);
+        if a >= *n {
+            continue;
+        }
+        let mut x = a.modpow(&d, n);
+        if x == one || x == n1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = x.modpow(&two, n);
+            if x == n1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+fn pkcs1_der(n: &BigUint, e: &BigUint, d: &BigUint, p: &BigUint, q: &BigUint) -> Option<Vec<u8>> {
+    use der::Encode;
+    let one = BigUint::one();
+    let dp = d % (p - &one);
+    let dq = d % (q - &one);
+    let qinv = mod_inverse(q, p)?;
+    let parts: Vec<Vec<u8>> = [n, e, d, p, q, &dp, &dq, &qinv]
+        .iter()
+        .map(|v| v.to_bytes_be())
+        .collect();
+    fn uint(b: &[u8]) -> Option<der::asn1::UintRef<'_>> {
+        der::asn1::UintRef::new(b).ok()
+    }
+    let key = pkcs1::RsaPrivateKey {
+        modulus: uint(&parts[0])?,
+        public_exponent: uint(&parts[1])?,
+        private_exponent: uint(&parts[2])?,
+        prime1: uint(&parts[3])?,
+        prime2: uint(&parts[4])?,
+        exponent1: uint(&parts[5])?,
+        exponent2: uint(&parts[6])?,
+        coefficient: uint(&parts[7])?,
+        other_prime_infos: None,
+    };
+    key.to_der().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::{ContainerKind, MemoryMap, Region, RegionKind};
+    use der::Decode;
+
+    const PEM: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
+
+    /// n, p, q, d of the fixture key, little-endian, and its openssl fingerprint.
+    fn key() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, String) {
+        use base64::Engine as _;
+        let body: String = PEM.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let k = pkcs1::RsaPrivateKey::from_der(&der).unwrap();
+        let le = |u: der::asn1::UintRef<'_>| BigUint::from_bytes_be(u.as_bytes()).to_bytes_le();
+        let fp = crate::detect::pem::fingerprint_of(PEM.as_bytes()).unwrap();
+        (
+            le(k.modulus),
+            le(k.prime1),
+            le(k.prime2),
+            le(k.private_exponent),
+            fp,
+        )
+    }
+
+    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// A heap-like buffer: short runs of noise between zero words.
+    fn heap(len: usize, seed: u64) -> Vec<u8> {
+        let mut b = noise(len, seed);
+        for (i, chunk) in b.chunks_mut(48).enumerate() {
+            if i % 3 != 2 {
+                chunk[..8].fill(0);
+            }
+        }
+        b
+    }
+
+    /// One region at `vaddr` covering the whole buffer.
+    fn map_at(len: usize, vaddr: u64) -> MemoryMap {
+        let mut map = MemoryMap::raw(len as u64, ContainerKind::ElfCore, Vec::new());
+        map.regions = vec![Region {
+            file_offset: 0,
+            len: len as u64,
+            vaddr: Some(vaddr),
+            kind: RegionKind::Heap,
+            name: None,
+            perms: None,
+        }];
+        map
+    }
+
+    fn run(bytes: &[u8], map: &MemoryMap, chunk: usize) -> Outcome {
+        let mut all = Collected::default();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start + chunk).min(bytes.len());
+            let mut c = Collected::default();
+            let addr = map.address_of(0).unwrap_or(0);
+            collect(
+                bytes,
+                0,
+                start..end,
+                ((4 - addr % 4) % 4) as usize,
+                ((8 - addr % 8) % 8) as usize,
+                &mut c,
+            );
+            all.merge(c);
+            start = end;
+        }
+        recover(bytes, &AddressIndex::new(map), all)
+    }
+
+    fn put(b: &mut [u8], at: usize, v: &[u8]) {
+        b[at..at + v.len()].copy_from_slice(v);
+    }
+
+    /// A 64-bit BIGNUM record: d, top, dmax, neg, flags.
+    fn record64(limbs: u64, top: u32, flags: u32) -> Vec<u8> {
+        let mut r = limbs.to_le_bytes().to_vec();
+        for v in [top, top, 0, flags] {
+            r.extend_from_slice(&v.to_le_bytes());
+        }
+        r
+    }
+
+    /// Single copies of n, p and q, reachable only through BIGNUM records:
+    /// the layout-free search cannot see them (nothing repeats), the records can.
+    #[test]
+    fn bignum_records_are_followed_to_single_copies() {
+        let (n, p, q, d, fp) = key();
+        let vaddr = 0x5555_0000_0000u64;
+        let mut b = heap(1 << 16, 1);
+        let (n_at, p_at, q_at, d_at) = (0x2000, 0x3000, 0x3400, 0x5000);
+        for (at, v) in [(n_at, &n), (p_at, &p), (q_at, &q), (d_at, &d)] {
+            put(&mut b, at - 8, &[0; 8]);
+            put(&mut b, at, v);
+            put(&mut b, at + v.len(), &[0; 8]);
+        }
+        for (i, (at, limbs)) in [(n_at, 32), (p_at, 16), (q_at, 16)].into_iter().enumerate() {
+            put(
+                &mut b,
+                0x8000 + 64 * i,
+                &record64(vaddr + at as u64, limbs, 1),
+            );
+        }
+        // without the records, nothing: single copies are not candidates
+        let mut bare = b.clone();
+        bare[0x8000..0x8100].fill(0);
+        assert!(run(&bare, &map_at(bare.len(), vaddr), 4096).keys.is_empty());
+        for chunk in [4096, 1 << 20] {
+            let out = run(&b, &map_at(b.len(), vaddr), chunk);
+            assert_eq!(out.keys.len(), 1, "chunk {chunk}");
+            let k = &out.keys[0];
+            assert_eq!(k.key.fingerprint().unwrap(), fp);
+            assert!(k.e_confirmed, "d is in memory, so e = 65537 is confirmed");
+            let at = |name: &str| -> Vec<u64> {
+                k.components
+                    .iter()
+                    .filter(|(c, _)| *c == name)
+                    .map(|(_, s)| s.file_offset)
+                    .collect()
+            };
+            assert_eq!(at("n"), vec![n_at as u64]);
+            assert_eq!(at("d"), vec![d_at as u64]);
+            assert!(
+                k.components
+                    .iter()
+                    .all(|(c, s)| *c == "d" || s.record.is_some())
+            );
+        }
+    }
+
+    /// 32-bit processes: 4-byte limbs and 20-byte records with 32-bit pointers.
+    #[test]
+    fn thirty_two_bit_records() {
+        let (n, p, q, _, fp) = key();
+        let vaddr = 0x0804_0000u64;
+        let mut b = heap(1 << 15, 2);
+        for (i, (at, v)) in [(0x1000usize, &n), (0x1800, &p), (0x1c00, &q)]
+            .into_iter()
+            .enumerate()
+        {
+            put(&mut b, at - 4, &[0; 4]);
+            put(&mut b, at, v);
+            put(&mut b, at + v.len(), &[0; 4]);
+            let mut rec = ((vaddr + at as u64) as u32).to_le_bytes().to_vec();
+            for f in [(v.len() / 4) as u32, (v.len() / 4) as u32, 0, 0] {
+                rec.extend_from_slice(&f.to_le_bytes());
+            }
+            put(&mut b, 0x4004 + 32 * i, &rec);
+        }
+        let out = run(&b, &map_at(b.len(), vaddr), 1 << 20);
+        assert_eq!(out.keys.len(), 1);
+        assert_eq!(out.keys[0].key.fingerprint().unwrap(), fp);
+        assert!(!out.keys[0].e_confirmed);
+        assert!(
+            out.keys[0]
+                .key
+                .info
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("65537")
+        );
+    }
+
+    /// No records and no addresses, but every number twice: found little- and
+    /// big-endian, at 4-byte (not 8-byte) alignment, across chunk seams.
+    #[test]
+    fn layout_free_search_needs_repeats_not_structures() {
+        let (n, p, q, _, fp) = key();
+        for order in [Order::Le, Order::Be] {
+            let conv = |v: &Vec<u8>| -> Vec<u8> {
+                match order {
+                    Order::Le => v.clone(),
+                    Order::Be => v.iter().rev().copied().collect(),
+                }
+            };
+            let mut b = heap(1 << 16, 3);
+            for (at, v) in [
+                (0x1004, &n),
+                (0x1204, &p),
+                (0x1404, &q),
+                (0x8804, &n),
+                (0x9004, &p),
+                (0x9404, &q),
+            ] {
+                put(&mut b, at - 4, &[0; 4]);
+                put(&mut b, at, &conv(v));
+                put(&mut b, at + v.len(), &[0; 4]);
+            }
+            for chunk in [4096, 4100, 1 << 20] {
+                let out = run(
+                    &b,
+                    &MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new()),
+                    chunk,
+                );
+                assert_eq!(out.keys.len(), 1, "{order:?} chunk {chunk}");
+                assert_eq!(out.keys[0].key.fingerprint().unwrap(), fp);
+                assert!(out.keys[0].components.iter().all(|(_, s)| s.order == order));
+                assert_eq!(out.keys[0].components.len(), 6);
+            }
+        }
+    }
+
+    /// What must not become a key: primes whose product is not the modulus,
+    /// degenerate repeated patterns, random data, records pointing nowhere.
+    #[test]
+    fn negatives() {
+        let (n, p, q, _, _) = key();
+        let mut q2 = BigUint::from_bytes_le(&q);
+        q2 += 2u32;
+        let q2 = q2.to_bytes_le();
+        let mut b = heap(1 << 16, 4);
+        for (at, v) in [
+            (0x1000, &n),
+            (0x1200, &p),
+            (0x1400, &q2),
+            (0x8800, &n),
+            (0x9000, &p),
+            (0x9400, &q2),
+        ] {
+            put(&mut b, at - 8, &[0; 8]);
+            put(&mut b, at, v);
+            put(&mut b, at + v.len(), &[0; 8]);
+        }
+        let raw = |b: &[u8]| MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
+        assert!(run(&b, &raw(&b), 1 << 20).keys.is_empty());
+        let ff = vec![0xffu8; 1 << 16];
+        assert!(run(&ff, &raw(&ff), 1 << 20).keys.is_empty());
+        let repeated: Vec<u8> = noise(64, 5).repeat(1024);
+        assert!(run(&repeated, &raw(&repeated), 1 << 20).keys.is_empty());
+        let random = noise(4 << 20, 6);
+        let out = run(&random, &raw(&random), 1 << 20);
+        assert!(out.keys.is_empty());
+        // records whose pointers leave the dump or whose sizes are absurd
+        let mut r = heap(1 << 14, 7);
+        put(&mut r, 0x100, &record64(u64::MAX - 7, 32, 0));
+        put(&mut r, 0x200, &record64(0x1000, 16, 0));
+        put(&mut r, 0x300, &record64(0x5555_0000_0ff8, 16, 0));
+        let out = run(&r, &map_at(r.len(), 0x5555_0000_0000), 4096);
+        assert!(out.keys.is_empty());
+    }
+
+    #[test]
+    fn miller_rabin() {
+        let (_, p, q, _, _) = key();
+        assert!(probable_prime(&BigUint::from_bytes_le(&p)));
+        assert!(probable_prime(&BigUint::from_bytes_le(&q)));
+        let pq = BigUint::from_bytes_le(&p) * BigUint::from_bytes_le(&q);
+        assert!(!probable_prime(&pq));
+        // 2^1024 + 1 fools trial division and base-2 Fermat, not Miller-Rabin
+        let f = (BigUint::one() << 1024u32) + 1u32;
+        assert!(!probable_prime(&f));
+        assert!(probable_prime(&BigUint::from(65537u32)));
+        // Carmichael number 561 = 3 * 11 * 17
+        assert!(!probable_prime(&BigUint::from(561u32)));
+    }
+}
