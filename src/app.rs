@@ -250,7 +250,8 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         &config.path_filter,
         config.max_file_size,
     );
-    let engine = Engine::for_families(&config.detectors, config.aes_unaligned)?;
+    let engine = Engine::for_families(&config.detectors, config.aes_unaligned)?
+        .with_known_keys(config.known_keys.targets());
 
     let out: Box<dyn Write + Send> = match &config.output {
         Some(p) => Box::new(io::BufWriter::new(

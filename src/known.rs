@@ -20,6 +20,36 @@ use std::path::Path;
 #[derive(Debug, Default, Clone)]
 pub struct KnownKeys {
     by_fingerprint: HashMap<String, String>,
+    targets: Vec<KnownTarget>,
+}
+
+/// A known public key in the form the in-memory search needs: RSA modulus
+/// and exponent, or EC curve and point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownPublic {
+    /// An RSA public key.
+    Rsa {
+        /// The modulus.
+        n: num_bigint::BigUint,
+        /// The public exponent.
+        e: num_bigint::BigUint,
+    },
+    /// An EC public key on a curve keysweep does arithmetic on.
+    Ec {
+        /// The curve.
+        curve: Curve,
+        /// The point, uncompressed SEC1 (`04 || X || Y`).
+        point: Vec<u8>,
+    },
+}
+
+/// A known key the in-memory search looks for the private half of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownTarget {
+    /// The name reports give it (`kid ...`, `CN=...`, file).
+    pub name: String,
+    /// Its public half.
+    pub public: KnownPublic,
 }
 
 impl KnownKeys {
@@ -29,20 +59,31 @@ impl KnownKeys {
         for path in paths {
             let bytes = std::fs::read(path)
                 .with_context(|| format!("reading known keys {}", path.display()))?;
-            let found = keys_in(&bytes, path);
-            if found.is_empty() {
+            if known.add_document(&bytes, path) == 0 {
                 anyhow::bail!(
                     "{}: no public key, certificate or JWK found",
                     path.display()
                 );
             }
-            for (spki, name) in found {
-                known
-                    .by_fingerprint
-                    .insert(keys::sha256_hex(&normalize_spki(&spki)), name);
-            }
         }
         Ok(known)
+    }
+
+    /// Add the keys of one document (PEM, DER or JWK text) named `name`.
+    pub fn add_document(&mut self, bytes: &[u8], name: &Path) -> usize {
+        let found = keys_in(bytes, name);
+        let count = found.len();
+        for (spki, name) in found {
+            let spki = normalize_spki(&spki);
+            if let Some(public) = public_of(&spki) {
+                self.targets.push(KnownTarget {
+                    name: name.clone(),
+                    public,
+                });
+            }
+            self.by_fingerprint.insert(keys::sha256_hex(&spki), name);
+        }
+        count
     }
 
     /// Number of known public keys.
@@ -53,6 +94,11 @@ impl KnownKeys {
     /// Whether no key is known.
     pub fn is_empty(&self) -> bool {
         self.by_fingerprint.is_empty()
+    }
+
+    /// The RSA and EC keys among them, for the search of their private halves in memory.
+    pub fn targets(&self) -> &[KnownTarget] {
+        &self.targets
     }
 
     /// Mark a finding whose key is known.
@@ -175,6 +221,26 @@ fn common_name(name: &[u8]) -> Option<String> {
     let tag = *r.buf.first()?;
     let value = r.element(tag)?;
     Some(format!("CN={}", String::from_utf8_lossy(value)))
+}
+
+/// The RSA modulus and exponent, or the EC curve and point, of an SPKI.
+fn public_of(spki: &[u8]) -> Option<KnownPublic> {
+    use der::Decode;
+    let parsed = spki::SubjectPublicKeyInfoRef::from_der(spki).ok()?;
+    let key = parsed.subject_public_key.raw_bytes();
+    if parsed.algorithm.oid == keys::OID_RSA || parsed.algorithm.oid == keys::OID_RSA_PSS {
+        let rsa = pkcs1::RsaPublicKey::from_der(key).ok()?;
+        return Some(KnownPublic::Rsa {
+            n: num_bigint::BigUint::from_bytes_be(rsa.modulus.as_bytes()),
+            e: num_bigint::BigUint::from_bytes_be(rsa.public_exponent.as_bytes()),
+        });
+    }
+    if parsed.algorithm.oid == keys::OID_EC {
+        let curve = Curve::from_oid(&parsed.algorithm.parameters_oid().ok()?)?;
+        let point = curve.public_point_from_sec1(key)?;
+        return Some(KnownPublic::Ec { curve, point });
+    }
+    None
 }
 
 /// EC public keys in compressed form are re-encoded uncompressed, as

@@ -46,6 +46,10 @@ pub struct Rule {
     /// Inputs that must not.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// Public keys (PEM or JWK text) the examples are scanned with, for rules
+    /// of the known-key search (`--known-keys`).
+    #[serde(default)]
+    pub known_keys: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +168,30 @@ pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
         })
     };
     for rule in rules {
+        // rules of the known-key search are checked with their keys known
+        let with_keys;
+        let engine = if rule.known_keys.is_empty() {
+            engine
+        } else {
+            let mut known = crate::known::KnownKeys::default();
+            for (i, text) in rule.known_keys.iter().enumerate() {
+                if known.add_document(text.as_bytes(), Path::new(&format!("known key {}", i + 1)))
+                    == 0
+                {
+                    err(rule, format!("known key {} holds no public key", i + 1));
+                }
+            }
+            match Engine::for_families(&[], false) {
+                Ok(e) => {
+                    with_keys = e.with_known_keys(known.targets());
+                    &with_keys
+                }
+                Err(e) => {
+                    err(rule, format!("cannot build the engine: {e}"));
+                    continue;
+                }
+            }
+        };
         if !seen.insert(rule.id.as_str()) {
             err(rule, "duplicate id".to_string());
         }

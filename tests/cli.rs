@@ -2068,3 +2068,166 @@ fn aeskeyfind_finds_a_subset_of_keysweep() {
         "keysweep also finds the AES-192 decryption schedule"
     );
 }
+
+/// The fixture key's numbers, big-endian: (n, p, EC-unrelated).
+fn rsa2048_numbers() -> (Vec<u8>, Vec<u8>) {
+    use base64::Engine as _;
+    use der::Decode;
+    let pem = std::fs::read_to_string(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let k = pkcs1::RsaPrivateKey::from_der(&der).unwrap();
+    let strip = |b: &[u8]| {
+        b.iter()
+            .skip_while(|&&x| x == 0)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
+    (strip(k.modulus.as_bytes()), strip(k.prime1.as_bytes()))
+}
+
+/// Heap-like filler: short runs of pseudo-random bytes between zero words.
+fn heap_like(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut b: Vec<u8> = (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect();
+    for (i, c) in b.chunks_mut(40).enumerate() {
+        if i % 2 == 0 {
+            c[..8].fill(0);
+        }
+    }
+    b
+}
+
+/// `--known-keys` recovers a known key's private half from any in-memory
+/// form: here the published modulus sits once as base64url text (a JWK) and
+/// one prime once as little-endian limbs 300 KiB away (or big-endian bytes),
+/// which nothing else could pair. The EC key of a known certificate is found
+/// as a bare scalar next to its public X coordinate.
+#[test]
+fn known_keys_recover_private_halves_from_bare_numbers() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, p) = rsa2048_numbers();
+    let jwks = fixtures().join("keys/known/idp-jwks.json");
+    let rsa_fp = keysweep::detect::pem::fingerprint_of(
+        &std::fs::read(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap(),
+    )
+    .unwrap();
+    for (name, p_bytes) in [
+        ("le", p.iter().rev().copied().collect::<Vec<u8>>()),
+        ("be", p.clone()),
+    ] {
+        let mut b = heap_like(1 << 20, 11);
+        let text = format!(
+            "{{\"kty\":\"RSA\",\"n\":\"{}\",\"e\":\"AQAB\"}}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&n)
+        );
+        b[0x1000..0x1000 + text.len()].copy_from_slice(text.as_bytes());
+        let at = 0x1000 + (300 << 10);
+        b[at - 8..at].fill(0);
+        b[at..at + p_bytes.len()].copy_from_slice(&p_bytes);
+        b[at + p_bytes.len()..at + p_bytes.len() + 8].fill(0);
+        let file = write(dir.path(), &format!("rsa-{name}.bin"), &b);
+        let (code, plain) = scan_json(&[s(&file)]);
+        assert_eq!(
+            (code, plain.findings.len()),
+            (0, 0),
+            "{name}: nothing without the known key"
+        );
+        let (code, report) = scan_json(&["--known-keys", s(&jwks), s(&file)]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(report.findings.len(), 1, "{name}: {:?}", report.findings);
+        let f = &report.findings[0];
+        assert_eq!(f.rule_id, "rsa-private-key-known-factor");
+        assert_eq!(f.fingerprint.as_deref(), Some(rsa_fp.as_str()));
+        assert_eq!(f.known_key.as_deref(), Some("kid idp-signing-2026"));
+        assert_eq!(f.offset, at as u64);
+        assert_eq!(
+            f.encoding,
+            if name == "le" {
+                "bignum-le"
+            } else {
+                "bignum-be"
+            }
+        );
+        let n_copy = f.components.iter().find(|c| c.name == "n").unwrap();
+        assert_eq!(
+            (n_copy.encoding.as_str(), n_copy.offset),
+            ("ascii", 0x1000 + 18)
+        );
+    }
+
+    // EC: the scalar of keys/ec-p256-sec1.pem as 64-bit limbs, near its public X
+    let ec_der = {
+        use base64::Engine as _;
+        let pem = std::fs::read_to_string(fixtures().join("keys/ec-p256-sec1.pem")).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
+    };
+    // SEC1: 30 77 02 01 01 04 20 <d> a0 0a <oid> a1 44 03 42 00 04 <x> <y>
+    let d = &ec_der[7..39];
+    let x = &ec_der[ec_der.len() - 64..ec_der.len() - 32];
+    let mut b = heap_like(1 << 18, 12);
+    b[0x2000 - 8..0x2000 + 40].fill(0);
+    b[0x2000..0x2020].copy_from_slice(x);
+    b[0x2400 - 8..0x2400 + 40].fill(0);
+    let le: Vec<u8> = d.iter().rev().copied().collect();
+    b[0x2400..0x2420].copy_from_slice(&le);
+    let file = write(dir.path(), "ec.bin", &b);
+    let cert = fixtures().join("keys/known/ec-p256-cert.pem");
+    let (_, plain) = scan_json(&[s(&file)]);
+    assert!(plain.findings.is_empty());
+    let (code, report) = scan_json(&["--known-keys", s(&cert), s(&file)]);
+    assert_eq!(
+        (code, report.findings.len()),
+        (1, 1),
+        "{:?}",
+        report.findings
+    );
+    let f = &report.findings[0];
+    assert_eq!(f.rule_id, "ec-private-key-known-scalar");
+    assert_eq!(f.offset, 0x2400);
+    assert_eq!(f.known_key.as_deref(), Some("CN=keysweep-fixture"));
+    assert!(f.key.as_ref().unwrap().validated);
+}
+
+/// A live OpenSSL process's EC key, held only as a BIGNUM, is found with its
+/// certificate known; the known RSA keys rebuilt without help are marked.
+#[test]
+fn known_keys_in_a_live_process() {
+    let live = fixtures().join("keys/live");
+    for ext in ["core", "dmp"] {
+        let (_, report) = scan_json(&[
+            "--known-keys",
+            s(&live.join("ec-p256-cert.pem")),
+            "--known-keys",
+            s(&live.join("rsa4096-cert.pem")),
+            s(&dump(&format!("live-keys.{ext}"))),
+        ]);
+        let ec = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "ec-private-key-known-scalar")
+            .unwrap_or_else(|| panic!("{ext}: EC scalar not found"));
+        assert_eq!(ec.known_key.as_deref(), Some("CN=live-ec"));
+        assert_eq!(ec.encoding, "bignum-le");
+        assert_eq!(ec.region.kind, "heap");
+        let rsa = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "rsa-private-key-bignum" && f.known_key.is_some())
+            .unwrap();
+        assert_eq!(rsa.known_key.as_deref(), Some("CN=live-signing"));
+        assert_eq!(rsa.severity, "critical");
+    }
+}

@@ -91,6 +91,12 @@ impl Engine {
         Ok(Engine::new(crate::detect::detectors(families))?.with_recovery(recovery))
     }
 
+    /// Also search memory for the private halves of these known public keys.
+    pub fn with_known_keys(mut self, targets: &[crate::known::KnownTarget]) -> Engine {
+        self.recovery = std::mem::take(&mut self.recovery).with_known(targets);
+        self
+    }
+
     /// Also run `recovery` over every byte.
     pub fn with_recovery(mut self, recovery: Recovery) -> Engine {
         self.recovery = recovery;

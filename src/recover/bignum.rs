@@ -64,14 +64,29 @@ pub const MAX_PAIRED: usize = 4096;
 /// BIGNUM `top` values (in 64-bit limbs) of key numbers: 512- to 8192-bit.
 const TOPS_64: [u32; 9] = [8, 12, 16, 24, 32, 48, 64, 96, 128];
 
-/// For each value up to 256: bit 1 when it is a key number's `top` in
-/// 64-bit limbs, bit 2 when in 32-bit limbs.
+/// BIGNUM `top` values (64-bit limbs) of EC private scalars: P-256, P-384, P-521.
+const EC_TOPS_64: [u32; 3] = [4, 6, 9];
+
+/// For each value up to 256: bit 1 when it is an RSA number's `top` in
+/// 64-bit limbs, bit 2 in 32-bit limbs; bits 4 and 8 the same for EC scalars.
 const TOP_KINDS: [u8; 257] = {
     let mut t = [0u8; 257];
     let mut i = 0;
     while i < TOPS_64.len() {
         t[TOPS_64[i] as usize] |= 1;
         t[2 * TOPS_64[i] as usize] |= 2;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < EC_TOPS_64.len() {
+        t[EC_TOPS_64[i] as usize] |= 4;
+        // P-521 in 32-bit limbs is 17 words, not 18
+        let w32 = if EC_TOPS_64[i] == 9 {
+            17
+        } else {
+            2 * EC_TOPS_64[i]
+        };
+        t[w32 as usize] |= 8;
         i += 1;
     }
     t
@@ -138,10 +153,11 @@ pub fn collect(
     unit: &[u8],
     base: u64,
     owned: Range<usize>,
-    phase: usize,
-    addr8: usize,
+    (phase, addr8): (usize, usize),
+    ec_scalars: bool,
     out: &mut Collected,
 ) {
+    let wanted: u8 = if ec_scalars { 0xf } else { 0x3 };
     let first = owned.start + (phase + 4 - owned.start % 4) % 4;
     if first >= owned.end {
         return;
@@ -189,12 +205,12 @@ pub fn collect(
             run_start = pos;
             continue;
         } else if w <= 256 {
-            let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0);
+            let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
             // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
-            if kinds & 1 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
+            if kinds & 5 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
                 record_at(unit, base, pos - 8, 8, owned.clone(), out);
             }
-            if kinds & 2 != 0 && pos >= 4 {
+            if kinds & 10 != 0 && pos >= 4 {
                 record_at(unit, base, pos - 4, 4, owned.clone(), out);
             }
         }
@@ -300,6 +316,8 @@ pub enum Order {
     Le,
     /// Most significant byte first: serialised integers.
     Be,
+    /// Big-endian bytes in base64url text (a JWK's `n`, `x`).
+    Base64url,
 }
 
 /// Where one copy of a number was seen.
@@ -317,19 +335,19 @@ pub struct Site {
 
 /// A number seen in memory, with every place it was seen (up to a few).
 #[derive(Debug, Clone)]
-struct Pooled {
-    value: BigUint,
-    sites: Vec<Site>,
-    from_record: bool,
+pub(crate) struct Pooled {
+    pub(crate) value: BigUint,
+    pub(crate) sites: Vec<Site>,
+    pub(crate) from_record: bool,
 }
 
 const MAX_SITES: usize = 8;
 
 /// Every candidate number of one file, keyed by value.
 #[derive(Default)]
-struct Pool {
+pub(crate) struct Pool {
     by_value: HashMap<Vec<u8>, usize>,
-    values: Vec<Pooled>,
+    pub(crate) values: Vec<Pooled>,
     overflow: u64,
 }
 
@@ -373,8 +391,8 @@ impl Pool {
 }
 
 /// Key numbers look random: enough distinct byte values, no repeated words.
-fn looks_random(le: &[u8]) -> bool {
-    if le.len() < 32 {
+pub(crate) fn looks_random(le: &[u8]) -> bool {
+    if le.len() < 24 {
         return false;
     }
     let mut seen = [false; 256];
@@ -420,7 +438,17 @@ pub struct Outcome {
 }
 
 /// Correlate one file's collected candidates into RSA keys.
-pub fn recover(bytes: &[u8], index: &AddressIndex, mut collected: Collected) -> Outcome {
+pub fn recover(bytes: &[u8], index: &AddressIndex, collected: Collected) -> Outcome {
+    recover_with_pool(bytes, index, collected).0
+}
+
+/// [`recover`], also handing back the candidate pool and the window starts
+/// (file offsets), which the known-key search reuses.
+pub(crate) fn recover_with_pool(
+    bytes: &[u8],
+    index: &AddressIndex,
+    mut collected: Collected,
+) -> (Outcome, Pool, Vec<u64>) {
     let mut pool = Pool::default();
     let mut outcome = Outcome::default();
     // BIGNUM records: follow each pointer to its limbs
@@ -473,7 +501,8 @@ pub fn recover(bytes: &[u8], index: &AddressIndex, mut collected: Collected) -> 
         ));
     }
     outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
-    outcome
+    let starts = collected.starts.iter().map(|&(_, off)| off).collect();
+    (outcome, pool, starts)
 }
 
 /// Read every window size in both byte orders at a repeated start.
@@ -574,7 +603,7 @@ fn pair(bytes: &[u8], pool: &Pool, warnings: &mut Vec<String>) -> Vec<Recovered>
 }
 
 /// Rebuild the whole key from n, p and q: find e by finding its d in memory.
-fn rebuild(
+pub(crate) fn rebuild(
     bytes: &[u8],
     n: &BigUint,
     p: &Pooled,
@@ -640,7 +669,7 @@ fn rebuild(
 }
 
 /// Where `v` sits in `bytes`, little-endian first, then big-endian.
-fn find_number(bytes: &[u8], v: &BigUint) -> Option<Site> {
+pub(crate) fn find_number(bytes: &[u8], v: &BigUint) -> Option<Site> {
     let le = v.to_bytes_le();
     if le.len() < 32 {
         return None;
@@ -804,8 +833,8 @@ mod tests {
                 bytes,
                 0,
                 start..end,
-                ((4 - addr % 4) % 4) as usize,
-                ((8 - addr % 8) % 8) as usize,
+                (((4 - addr % 4) % 4) as usize, ((8 - addr % 8) % 8) as usize),
+                false,
                 &mut c,
             );
             all.merge(c);
@@ -917,7 +946,7 @@ mod tests {
             let conv = |v: &Vec<u8>| -> Vec<u8> {
                 match order {
                     Order::Le => v.clone(),
-                    Order::Be => v.iter().rev().copied().collect(),
+                    _ => v.iter().rev().copied().collect(),
                 }
             };
             let mut b = heap(1 << 16, 3);

@@ -8,6 +8,7 @@
 pub mod address;
 pub mod aes;
 pub mod bignum;
+pub mod known;
 
 use crate::container::MemoryMap;
 use crate::detect::{Component, Detection, Encoding};
@@ -20,6 +21,7 @@ use std::ops::Range;
 pub struct Recovery {
     aes: Option<aes::AesFinder>,
     rsa: bool,
+    known: Vec<crate::known::KnownTarget>,
 }
 
 /// Bytes past a chunk's end a recovery may read (the largest RSA window).
@@ -36,7 +38,15 @@ impl Recovery {
         Recovery {
             aes: aes.then(|| aes::AesFinder::new(aes_unaligned)),
             rsa,
+            known: Vec::new(),
         }
+    }
+
+    /// Also search for the private halves of these known public keys (runs
+    /// with the bignum recovery, whose candidates it reuses).
+    pub fn with_known(mut self, targets: &[crate::known::KnownTarget]) -> Recovery {
+        self.known = targets.to_vec();
+        self
     }
 
     /// Whether anything runs at all.
@@ -51,7 +61,7 @@ impl Recovery {
             ids.push(aes::RULE_ID);
         }
         if self.rsa {
-            ids.push(RSA_RULE_ID);
+            ids.extend([RSA_RULE_ID, KNOWN_RSA_RULE_ID, KNOWN_EC_RULE_ID]);
         }
         ids
     }
@@ -76,7 +86,11 @@ impl Recovery {
             aes::AesFinder::detections(schedules, found);
         }
         if self.rsa {
-            bignum::collect(unit, base, owned, phase4, phase8, collected);
+            let ec = self
+                .known
+                .iter()
+                .any(|t| matches!(t.public, crate::known::KnownPublic::Ec { .. }));
+            bignum::collect(unit, base, owned, (phase4, phase8), ec, collected);
         }
     }
 
@@ -111,14 +125,42 @@ impl Recovery {
             return (Vec::new(), Vec::new());
         }
         let index = AddressIndex::new(map);
-        let outcome = bignum::recover(bytes, &index, collected);
-        let found = outcome.keys.into_iter().filter_map(rsa_detection).collect();
-        (found, outcome.warnings)
+        let (outcome, pool, starts) = bignum::recover_with_pool(bytes, &index, collected);
+        let mut warnings = outcome.warnings;
+        let mut found: Vec<(u64, Detection)> = outcome
+            .keys
+            .into_iter()
+            .filter_map(|r| rsa_detection(r, RSA_RULE_ID))
+            .collect();
+        if !self.known.is_empty() {
+            let already: Vec<String> = found
+                .iter()
+                .filter_map(|(_, d)| d.fingerprint.clone())
+                .collect();
+            for f in known::search(bytes, &self.known, &pool, &starts, &already, &mut warnings) {
+                let d = match f {
+                    known::KnownFind::Rsa(r) => rsa_detection(r, KNOWN_RSA_RULE_ID),
+                    known::KnownFind::Ec {
+                        key,
+                        scalar,
+                        components,
+                    } => ec_detection(key, &scalar, components),
+                };
+                found.extend(d);
+            }
+        }
+        (found, warnings)
     }
 }
 
 /// Rule id of RSA keys rebuilt from limb arrays.
 pub const RSA_RULE_ID: &str = "rsa-private-key-bignum";
+
+/// Rule id of RSA keys rebuilt from a known modulus and a factor found in memory.
+pub const KNOWN_RSA_RULE_ID: &str = "rsa-private-key-known-factor";
+
+/// Rule id of EC private scalars matching a known public key.
+pub const KNOWN_EC_RULE_ID: &str = "ec-private-key-known-scalar";
 
 fn component_name(name: &'static str, site: &bignum::Site) -> &'static str {
     match (name, site.record.is_some()) {
@@ -133,11 +175,12 @@ fn encoding_of(order: bignum::Order) -> Encoding {
     match order {
         bignum::Order::Le => Encoding::BignumLe,
         bignum::Order::Be => Encoding::BignumBe,
+        bignum::Order::Base64url => Encoding::Ascii,
     }
 }
 
 /// One finding per rebuilt key, placed at the first copy of its prime p.
-fn rsa_detection(r: bignum::Recovered) -> Option<(u64, Detection)> {
+fn rsa_detection(r: bignum::Recovered, rule_id: &'static str) -> Option<(u64, Detection)> {
     let anchor = r
         .components
         .iter()
@@ -183,13 +226,48 @@ fn rsa_detection(r: bignum::Recovered) -> Option<(u64, Detection)> {
             start: 0,
             len: anchor.len as usize,
             encoding: encoding_of(anchor.order),
-            rule_id: RSA_RULE_ID,
+            rule_id,
             kind: "rsa-private-key",
             severity: Severity::Critical,
             key: Some(r.key.info.clone()),
             fingerprint,
             preview,
             secret,
+            components,
+        },
+    ))
+}
+
+/// One finding for a known EC key's private scalar, at its first copy.
+fn ec_detection(
+    key: crate::keys::ParsedKey,
+    scalar: &[u8],
+    parts: Vec<(&'static str, bignum::Site)>,
+) -> Option<(u64, Detection)> {
+    let anchor = parts.iter().find(|(n, _)| *n == "d").map(|(_, s)| *s)?;
+    let components = parts
+        .iter()
+        .map(|(name, s)| Component {
+            name,
+            file_offset: s.file_offset,
+            len: u64::from(s.len),
+            encoding: encoding_of(s.order),
+        })
+        .collect();
+    let curve = key.info.curve.clone().unwrap_or_default();
+    Some((
+        anchor.file_offset,
+        Detection {
+            start: 0,
+            len: anchor.len as usize,
+            encoding: encoding_of(anchor.order),
+            rule_id: KNOWN_EC_RULE_ID,
+            kind: "ec-private-key",
+            severity: Severity::Critical,
+            fingerprint: key.fingerprint(),
+            preview: format!("EC {curve} private scalar of a known public key, found in memory"),
+            secret: crate::keys::hex(scalar),
+            key: Some(key.info),
             components,
         },
     ))
