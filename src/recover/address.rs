@@ -48,6 +48,14 @@ impl AddressIndex {
         Some(s..e)
     }
 
+    /// The address of a file offset, when a region with an address holds it.
+    pub fn address_of(&self, file_offset: u64) -> Option<u64> {
+        self.spans
+            .iter()
+            .find(|&&(_, len, file)| file <= file_offset && file_offset - file < len)
+            .map(|&(start, _, file)| start + (file_offset - file))
+    }
+
     /// Whether the dump has any addressed memory at all.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()

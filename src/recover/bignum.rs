@@ -501,6 +501,9 @@ pub(crate) fn recover_with_pool(
         ));
     }
     outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
+    for key in &mut outcome.keys {
+        find_key_objects(bytes, index, key);
+    }
     let starts = collected.starts.iter().map(|&(_, off)| off).collect();
     (outcome, pool, starts)
 }
@@ -666,6 +669,38 @@ pub(crate) fn rebuild(
         pkcs1_der,
         e_confirmed,
     })
+}
+
+/// Key objects holding the key: places that point at the BIGNUM record of n
+/// and, within the next eight pointers, at the records of p and q (OpenSSL's
+/// `struct rsa_st` holds n, e, d, p, q, dmp1, dmq1, iqmp in a row; other
+/// versions shift the run but keep it). Each becomes an `RSA object` component.
+fn find_key_objects(bytes: &[u8], index: &AddressIndex, key: &mut Recovered) {
+    let record_addrs = |name: &str| -> Vec<u64> {
+        key.components
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .filter_map(|(_, s)| s.record.and_then(|r| index.address_of(r)))
+            .collect()
+    };
+    let (ns, ps, qs) = (record_addrs("n"), record_addrs("p"), record_addrs("q"));
+    let mut objects = Vec::new();
+    for n_rec in ns {
+        for at in memmem::find_iter(bytes, &n_rec.to_le_bytes()).take(16) {
+            let slots: Vec<u64> = (1..8).filter_map(|i| u64_at(bytes, at + 8 * i)).collect();
+            if slots.iter().any(|s| ps.contains(s)) && slots.iter().any(|s| qs.contains(s)) {
+                objects.push(Site {
+                    file_offset: at as u64,
+                    len: 64,
+                    order: Order::Le,
+                    record: None,
+                });
+            }
+        }
+    }
+    for o in objects.into_iter().take(MAX_SITES) {
+        key.components.push(("RSA object", o));
+    }
 }
 
 /// Where `v` sits in `bytes`, little-endian first, then big-endian.

@@ -193,7 +193,11 @@ fn rsa_detection(r: bignum::Recovered, rule_id: &'static str) -> Option<(u64, De
             name: component_name(name, site),
             file_offset: site.file_offset,
             len: u64::from(site.len),
-            encoding: encoding_of(site.order),
+            encoding: if *name == "RSA object" {
+                Encoding::Binary
+            } else {
+                encoding_of(site.order)
+            },
         });
         if let Some(rec) = site.record {
             components.push(Component {
