@@ -5,6 +5,8 @@
 //!   cargo bench --bench scan
 //!
 //! For whole-binary figures on a multi-GB file see `benches/throughput.sh`.
+//! The AES and bignum recoveries have benches of their own: they read every
+//! aligned position rather than prefilter hits.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keysweep::container::{ContainerKind, MemoryMap, map_container};
@@ -66,8 +68,40 @@ fn dump_like(planted: usize) -> Vec<u8> {
     out
 }
 
+/// The fixture RSA key's n, p and q as little-endian bytes.
+fn rsa_numbers() -> [Vec<u8>; 3] {
+    use base64::Engine as _;
+    use der::Decode;
+    let body: String = KEYS[0]
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let k = pkcs1::RsaPrivateKey::from_der(&der).unwrap();
+    let le = |u: der::asn1::UintRef<'_>| {
+        let mut v: Vec<u8> = u
+            .as_bytes()
+            .iter()
+            .skip_while(|&&b| b == 0)
+            .copied()
+            .collect();
+        v.reverse();
+        v
+    };
+    [le(k.modulus), le(k.prime1), le(k.prime2)]
+}
+
+/// Plant `what` at `at`, with zero words on both sides (as allocations have).
+fn plant(data: &mut [u8], at: usize, what: &[u8]) {
+    data[at - 8..at].fill(0);
+    data[at..at + what.len()].copy_from_slice(what);
+    data[at + what.len()..at + what.len() + 8].fill(0);
+}
+
 fn bench(c: &mut Criterion) {
-    let engine = Engine::new(default_detectors()).unwrap();
+    let engine = Engine::for_families(&[], false).unwrap();
     let mut group = c.benchmark_group("scan");
     group.sample_size(10);
     {
@@ -103,6 +137,53 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
+    {
+        // the recoveries alone: AES schedules and RSA limb arrays, clean and planted
+        use keysweep::detect::Family;
+        use keysweep::recover::aes::{expand_decrypt_key, expand_key};
+        let mut data = dump_like(0);
+        let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        let aes = Engine::for_families(&[Family::Aes], false).unwrap();
+        let bignum = Engine::for_families(&[Family::Bignum], false).unwrap();
+        assert!(aes.scan_mapped(&data, &map).0.is_empty());
+        assert!(bignum.scan_mapped(&data, &map).0.is_empty());
+        group.bench_function("aes_only_64MiB_clean", |b| {
+            b.iter(|| aes.scan_mapped(&data, &map))
+        });
+        group.bench_function("bignum_only_64MiB_clean", |b| {
+            b.iter(|| bignum.scan_mapped(&data, &map))
+        });
+        let key: Vec<u8> = (0u8..32)
+            .map(|i| i.wrapping_mul(151).wrapping_add(7))
+            .collect();
+        plant(&mut data, (4 << 20) + 4096, &expand_key(&key[..16]));
+        plant(&mut data, (20 << 20) + 4096, &expand_key(&key));
+        plant(
+            &mut data,
+            (36 << 20) + 4096,
+            &expand_decrypt_key(&key[..24]),
+        );
+        let [n, p, q] = rsa_numbers();
+        for copy in 0..2 {
+            let base = (5 + 16 * copy) * (1 << 20) + 8192;
+            plant(&mut data, base, &n);
+            plant(&mut data, base + 512, &p);
+            plant(&mut data, base + 1024, &q);
+        }
+        assert_eq!(
+            aes.scan_mapped(&data, &map).0.len(),
+            3,
+            "three AES schedules"
+        );
+        assert_eq!(bignum.scan_mapped(&data, &map).0.len(), 1, "one RSA key");
+        group.bench_function("aes_only_64MiB_3_schedules", |b| {
+            b.iter(|| aes.scan_mapped(&data, &map))
+        });
+        group.bench_function("bignum_only_64MiB_1_key", |b| {
+            b.iter(|| bignum.scan_mapped(&data, &map))
+        });
+    }
     for (name, planted) in [
         ("dump_like_64MiB_clean", 0usize),
         ("dump_like_64MiB_10_keys", 10),
@@ -134,6 +215,22 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(md.len() as u64));
     group.bench_function("minidump_fixture_10_keys", |b| {
         b.iter(|| engine.scan_mapped(&md, &map_container(&md)))
+    });
+    // a live OpenSSL process: two RSA keys as limb arrays, AES contexts, an EC key
+    let live = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/dumps/live-keys.core"
+    ))
+    .unwrap();
+    let (found, _) = engine.scan_mapped(&live, &map_container(&live));
+    let rebuilt = found
+        .iter()
+        .filter(|f| f.detection.rule_id == "rsa-private-key-bignum")
+        .count();
+    assert_eq!(rebuilt, 2, "both RSA keys rebuilt");
+    group.throughput(Throughput::Bytes(live.len() as u64));
+    group.bench_function("live_openssl_core_2_rsa_keys", |b| {
+        b.iter(|| engine.scan_mapped(&live, &map_container(&live)))
     });
     group.finish();
 }
