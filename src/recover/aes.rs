@@ -182,6 +182,11 @@ pub struct AesFinder {
     byte_aligned: bool,
 }
 
+/// `c - b` of each shape's filter relation `w[b+1] == w[b] ^ w[c]`:
+/// encryption schedules of 4, 6 and 8 key words, then decryption ones
+/// (checked against the shapes by a test).
+const FILTER_DELTAS: [isize; 6] = [-3, -5, -7, 5, 3, 9];
+
 /// The rule that reports recovered schedules.
 pub const RULE_ID: &str = "aes-key-schedule";
 
@@ -217,7 +222,7 @@ impl AesFinder {
             &[0]
         };
         let mut words = Vec::with_capacity(BLOCK + 64);
-        let mut mask = vec![0u32; BLOCK];
+        let mut mask = vec![0u32; BLOCK + 64];
         for &extra in phases {
             let phase = (phase + extra) % 4;
             // first position >= owned.start with the right phase
@@ -232,6 +237,12 @@ impl AesFinder {
     }
 
     /// Filter `n` positions starting at `pos`, 4 bytes apart, and verify the survivors.
+    ///
+    /// Every shape's filter relation has the form `w[b+1] == w[b] ^ w[c]`,
+    /// that is `t[i] == w[i + c - b]` with `t[i] = w[i] ^ w[i+1]`: one XOR a
+    /// position serves all six shapes, whose offsets `c - b` are
+    /// [`FILTER_DELTAS`]. Words before the block are kept as a margin so the
+    /// negative offsets stay inside the array.
     fn block(
         &self,
         unit: &[u8],
@@ -241,45 +252,74 @@ impl AesFinder {
         mask: &mut [u32],
         out: &mut Vec<Schedule>,
     ) {
-        let span = 60; // words in the largest schedule
+        const MARGIN: usize = 8;
+        let word_at = |p: usize| {
+            unit.get(p..p + 4)
+                .map_or(0, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        };
         words.clear();
+        words.extend(
+            (1..=MARGIN)
+                .rev()
+                .map(|j| pos.checked_sub(4 * j).map_or(0, word_at)),
+        );
         words.extend(
             unit.get(pos..)
                 .unwrap_or_default()
                 .chunks_exact(4)
-                .take(n + span)
+                .take(n + 60)
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
         );
-        if words.len() < 44 {
+        if words.len() < MARGIN + 44 {
             return;
         }
-        // zero pages are most of a dump: nothing to do in an all-zero block
-        if words.iter().all(|&w| w == 0) {
+        // a schedule is 44 to 60 non-zero words in a row, so it covers a
+        // whole aligned group of 22: a block without one non-zero group
+        // (zero pages, pointer-rich heap) cannot hold a schedule
+        if !words[MARGIN..]
+            .chunks_exact(22)
+            .any(|g| g.iter().all(|&w| w != 0))
+        {
             return;
         }
-        let Some(mask) = mask.get_mut(..n) else {
+        // relation positions i: base k = i - MARGIN - b for b in 4..=44
+        let lo = MARGIN + 4;
+        let hi = (MARGIN + n + 44).min(words.len().saturating_sub(10));
+        if hi <= lo {
+            return;
+        }
+        let len = hi - lo;
+        let Some(mask) = mask.get_mut(..len) else {
             return;
         };
-        mask.fill(0);
-        for shape in &self.shapes {
-            let (a, b, c) = shape.filter;
-            let need = shape.words();
-            let limit = (words.len() + 1).saturating_sub(need).min(n);
-            let (Some(wa), Some(wb), Some(wc)) = (
-                words.get(a..a + limit),
-                words.get(b..b + limit),
-                words.get(c..c + limit),
-            ) else {
-                continue;
-            };
-            for (m, ((&x, &y), &z)) in mask.iter_mut().zip(wa.iter().zip(wb).zip(wc)) {
-                // zero words are everywhere in heaps (x == ptr ^ 0): real
-                // round keys are never zero
-                *m |= u32::from((x == y ^ z) & (x != 0) & (y != 0) & (z != 0));
-            }
+        let w = words.as_slice();
+        let (Some(w0), Some(w1)) = (w.get(lo..hi), w.get(lo + 1..hi + 1)) else {
+            return;
+        };
+        let shifted = |d: isize| w.get((lo as isize + d) as usize..(hi as isize + d) as usize);
+        let [d0, d1, d2, d3, d4, d5] = FILTER_DELTAS;
+        let (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) = (
+            shifted(d0),
+            shifted(d1),
+            shifted(d2),
+            shifted(d3),
+            shifted(d4),
+            shifted(d5),
+        ) else {
+            return;
+        };
+        for k in 0..len {
+            let (x, y) = (w0[k], w1[k]);
+            let t = x ^ y;
+            // zero words are everywhere in heaps (a pointer next to a zero
+            // repeats itself): round keys are never zero
+            let live = (x != 0) & (y != 0);
+            let hit =
+                (t == a[k]) | (t == b[k]) | (t == c[k]) | (t == d[k]) | (t == e[k]) | (t == f[k]);
+            mask[k] = u32::from(live & hit);
         }
         let mut k = 0;
-        while k < n {
+        while k < len {
             // skip eight quiet positions at a time
             if let Some(m) = mask.get(k..k + 8)
                 && m.iter().fold(0, |a, &b| a | b) == 0
@@ -287,13 +327,20 @@ impl AesFinder {
                 k += 8;
                 continue;
             }
-            if mask.get(k).copied().unwrap_or(0) != 0
-                && let Some(w) = words.get(k..)
-            {
+            if mask.get(k).copied().unwrap_or(0) != 0 {
+                let i = lo + k;
                 for shape in &self.shapes {
-                    if let Some(s) = verify(*shape, w) {
+                    let (_, b, c) = shape.filter;
+                    let Some(base) = (i - MARGIN).checked_sub(b) else {
+                        continue;
+                    };
+                    let related = w.get(i + c - b).is_some_and(|&z| z == w[i] ^ w[i + 1]);
+                    if base < n
+                        && related
+                        && let Some(s) = w.get(MARGIN + base..).and_then(|ws| verify(*shape, ws))
+                    {
                         out.push(Schedule {
-                            offset: pos + 4 * k,
+                            offset: pos + 4 * base,
                             ..s
                         });
                     }
@@ -456,6 +503,22 @@ fn inv_mix_column(w: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_deltas_match_the_shapes() {
+        let finder = AesFinder::new(false);
+        let deltas: Vec<isize> = finder
+            .shapes
+            .iter()
+            .map(|s| {
+                let (a, b, c) = s.filter;
+                assert_eq!(a, b + 1, "{s:?}");
+                assert!((4..=44).contains(&b), "{s:?}");
+                c as isize - b as isize
+            })
+            .collect();
+        assert_eq!(deltas, FILTER_DELTAS);
+    }
 
     #[test]
     fn sbox_and_fips197_vectors() {

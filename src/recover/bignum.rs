@@ -69,8 +69,9 @@ const EC_TOPS_64: [u32; 3] = [4, 6, 9];
 
 /// For each value up to 256: bit 1 when it is an RSA number's `top` in
 /// 64-bit limbs, bit 2 in 32-bit limbs; bits 4 and 8 the same for EC scalars.
-const TOP_KINDS: [u8; 257] = {
-    let mut t = [0u8; 257];
+/// Entry 257 stands for every larger value (none is a `top`).
+const TOP_KINDS: [u8; 258] = {
+    let mut t = [0u8; 258];
     let mut i = 0;
     while i < TOPS_64.len() {
         t[TOPS_64[i] as usize] |= 1;
@@ -172,49 +173,94 @@ pub fn collect(
     }
     let mut pos = first;
     while pos < owned.end {
-        // fast path: four words that are neither zero nor a plausible `top`
-        // (random data, text, code) need nothing but the run to go on
-        if let Some(b) = unit.get(pos..pos + 16)
-            && pos + 16 <= owned.end
+        // fast path: sixteen words that are neither zero nor small (random
+        // data, text, code) need nothing but the run to go on; sixteen zero
+        // words end it
+        let mut slow_end = owned.end.min(pos + 64);
+        if pos + 64 <= owned.end
+            && let Some(b) = unit.get(pos..pos + 64)
         {
-            let ws = [
-                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-                u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
-                u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
-            ];
-            if ws.iter().all(|&w| w > 256) {
-                pos += 16;
+            let (mut small, mut any) = (false, 0u64);
+            for c in b.chunks_exact(8) {
+                let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+                small |= (x & 0x0000_0000_ffff_fe00 == 0) | (x & 0xffff_fe00_0000_0000 == 0);
+                any |= x;
+            }
+            if !small {
+                pos += 64;
                 continue;
             }
+            if any == 0 {
+                if pos >= run_start + 64 {
+                    run_done(unit, base, run_start..pos, first..owned.end, out);
+                }
+                pos += 64;
+                run_start = pos;
+                continue;
+            }
+            slow_end = pos + 64;
         }
-        let Some(w) = u32_at(unit, pos) else { break };
-        if w == 0 {
-            if run_start < pos {
-                run_done(unit, base, run_start..pos, first..owned.end, out);
+        if slow_end == pos + 64
+            && let Some(b) = unit.get(pos..pos + 64)
+        {
+            // a mixed block (heap data): bit masks of its zero words and of
+            // its words that may be a BIGNUM `top`, then only those words
+            let (mut zeros, mut tops) = (0u32, 0u32);
+            for (i, c) in b.chunks_exact(4).enumerate() {
+                let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                zeros |= u32::from(w == 0) << i;
+                let kinds = TOP_KINDS[w.min(257) as usize] & wanted;
+                tops |= u32::from(kinds != 0) << i;
+            }
+            while tops != 0 {
+                let i = tops.trailing_zeros() as usize;
+                tops &= tops - 1;
+                let at = pos + 4 * i;
+                let w = u32_at(unit, at).unwrap_or(0);
+                let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
+                // BIGNUM `top` field: 64-bit record at at-8, 32-bit record at at-4
+                if kinds & 5 != 0 && at >= 8 && (at - 8) % 8 == addr8 % 8 {
+                    record_at(unit, base, at - 8, 8, owned.clone(), out);
+                }
+                if kinds & 10 != 0 && at >= 4 {
+                    record_at(unit, base, at - 4, 4, owned.clone(), out);
+                }
+            }
+            if zeros != 0 {
+                // only the run that began before this block can be long enough
+                let first_zero = pos + 4 * zeros.trailing_zeros() as usize;
+                if first_zero >= run_start + 64 {
+                    run_done(unit, base, run_start..first_zero, first..owned.end, out);
+                }
+                run_start = pos + 4 * (32 - zeros.leading_zeros() as usize);
+            }
+            pos += 64;
+            continue;
+        }
+        // the tail of the owned range: word by word
+        while pos < slow_end {
+            let Some(w) = u32_at(unit, pos) else {
+                pos = owned.end;
+                break;
+            };
+            if w == 0 {
+                // runs shorter than the smallest window hold nothing
+                if pos >= run_start + 64 {
+                    run_done(unit, base, run_start..pos, first..owned.end, out);
+                }
+                run_start = pos + 4;
+            } else if w <= 256 {
+                let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
+                // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
+                if kinds & 5 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
+                    record_at(unit, base, pos - 8, 8, owned.clone(), out);
+                }
+                if kinds & 10 != 0 && pos >= 4 {
+                    record_at(unit, base, pos - 4, 4, owned.clone(), out);
+                }
             }
             pos += 4;
-            // skip zero pages sixteen bytes at a time
-            while pos + 16 <= owned.end
-                && unit
-                    .get(pos..pos + 16)
-                    .is_some_and(|z| z.iter().all(|&b| b == 0))
-            {
-                pos += 16;
-            }
-            run_start = pos;
-            continue;
-        } else if w <= 256 {
-            let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
-            // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
-            if kinds & 5 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
-                record_at(unit, base, pos - 8, 8, owned.clone(), out);
-            }
-            if kinds & 10 != 0 && pos >= 4 {
-                record_at(unit, base, pos - 4, 4, owned.clone(), out);
-            }
         }
-        pos += 4;
     }
     // the last run may go on past the owned range
     if run_start < owned.end {
