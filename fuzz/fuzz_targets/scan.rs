@@ -1,11 +1,12 @@
-//! The full scan (prefilter and every detector) of arbitrary bytes, as a raw
-//! file and as whatever container they claim to be, with small chunks so
-//! that seams fall everywhere: never panics, and every detection lies inside
-//! the input.
+//! The full scan (prefilter, every detector, the AES and bignum recoveries
+//! and the known-key search) of arbitrary bytes, as a raw file and as
+//! whatever container they claim to be, with small chunks so that seams fall
+//! everywhere: never panics, and every detection and every component of a
+//! rebuilt key lies inside the input.
 #![no_main]
 use keysweep::container::{ContainerKind, MemoryMap, map_container};
-use keysweep::detect::default_detectors;
 use keysweep::engine::Engine;
+use keysweep::known::KnownKeys;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -13,8 +14,18 @@ static ENGINE: OnceLock<Engine> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     let engine = ENGINE.get_or_init(|| {
-        Engine::new(default_detectors())
+        let mut known = KnownKeys::default();
+        known.add_document(
+            include_bytes!("../../fixtures/keys/known/idp-jwks.json"),
+            std::path::Path::new("jwks"),
+        );
+        known.add_document(
+            include_bytes!("../../fixtures/keys/known/ec-p256-cert.pem"),
+            std::path::Path::new("cert"),
+        );
+        Engine::for_families(&[], false)
             .unwrap()
+            .with_known_keys(known.targets())
             .with_chunk_size(257)
     });
     for map in [
@@ -24,6 +35,9 @@ fuzz_target!(|data: &[u8]| {
         let (found, _) = engine.scan_mapped(data, &map);
         for f in found {
             assert!(f.file_offset as usize + f.detection.len <= data.len());
+            for c in &f.detection.components {
+                assert!(c.file_offset + c.len <= data.len() as u64);
+            }
         }
     }
     let (streamed, _) = engine.scan_reader(&mut &data[..]).unwrap();

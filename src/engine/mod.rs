@@ -168,7 +168,9 @@ impl Engine {
                 start = end;
             }
         }
-        let results: Vec<(Vec<Located>, ScanStats, Collected)> = jobs
+        // results are merged as chunks finish (a reduce, not a collect), so
+        // the recoveries' per-chunk candidates never pile up for the whole file
+        let (mut found, mut stats, collected) = jobs
             .par_iter()
             .map_init(Scratch::default, |scratch, (unit, owned)| {
                 let mut collected = Collected::default();
@@ -188,7 +190,7 @@ impl Engine {
                     );
                 }
                 done(owned.clone());
-                let located = scratch
+                let located: Vec<Located> = scratch
                     .found
                     .drain(..)
                     .map(|d| Located {
@@ -198,16 +200,16 @@ impl Engine {
                     .collect();
                 (located, stats, collected)
             })
-            .collect();
-        let mut stats = ScanStats::default();
-        let mut found = Vec::new();
-        let mut collected = Collected::default();
-        for (f, s, c) in results {
-            found.extend(f);
-            stats.bytes += s.bytes;
-            stats.candidates += s.candidates;
-            collected.merge(c);
-        }
+            .reduce(
+                || (Vec::new(), ScanStats::default(), Collected::default()),
+                |(mut f1, mut s1, mut c1), (f2, s2, c2)| {
+                    f1.extend(f2);
+                    s1.bytes += s2.bytes;
+                    s1.candidates += s2.candidates;
+                    c1.merge(c2);
+                    (f1, s1, c1)
+                },
+            );
         let (recovered, warnings) = self.recovery.finish(bytes, map, collected);
         found.extend(
             recovered

@@ -52,6 +52,10 @@ pub const MAX_RUN: usize = 64 << 10;
 /// Most 16-byte window starts one file contributes to the repeat test.
 pub const MAX_STARTS: usize = 2 << 20;
 
+/// Most window starts one chunk collects (chunks are merged as they finish,
+/// so a file holds at most a few chunks' worth at once).
+pub const MAX_CHUNK_STARTS: usize = MAX_STARTS / 4;
+
 /// Most BIGNUM records one file contributes.
 pub const MAX_RECORDS: usize = 1 << 18;
 
@@ -295,13 +299,14 @@ fn run_done(unit: &[u8], base: u64, run: Range<usize>, owned: Range<usize>, out:
 fn starts_in(unit: &[u8], base: u64, run: Range<usize>, mine: Range<usize>, out: &mut Collected) {
     let mut s = mine.start;
     while s + 64 <= run.end && s < mine.end {
-        let b = unit[s];
-        if b & 1 == 1 || b >= 0x40 {
-            if out.starts.len() >= MAX_STARTS {
-                out.dropped += 1;
-            } else if let Some(w) = unit.get(s..s + 16) {
-                out.starts.push((hash16(w), base + s as u64));
-            }
+        if out.starts.len() >= MAX_CHUNK_STARTS {
+            // full: count what is left (roughly) without looking at it
+            out.dropped += ((mine.end.min(run.end - 63) - s) / 4) as u64;
+            return;
+        }
+        let Some(w) = unit.get(s..s + 16) else { return };
+        if w[0] & 1 == 1 || w[0] >= 0x40 {
+            out.starts.push((hash16(w), base + s as u64));
         }
         s += 4;
     }
