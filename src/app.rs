@@ -43,6 +43,8 @@ pub struct Config {
     pub detectors: Vec<crate::detect::Family>,
     /// Look for AES schedules at every byte offset.
     pub aes_unaligned: bool,
+    /// Pattern rules from `--rules` files, run with the built-in ones.
+    pub user_rules: Vec<crate::rules::Rule>,
     /// Rule ids whose findings are not reported.
     pub disabled_rules: Vec<String>,
     /// Exit 1 only for findings at or above this severity.
@@ -77,7 +79,30 @@ impl Config {
         } else {
             Format::Json
         });
-        let known: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
+        let mut user_rules = Vec::new();
+        for path in &args.rules {
+            for (_, rules) in crate::rules::load_path(path)? {
+                for r in &rules {
+                    if !r.is_pattern() {
+                        anyhow::bail!(
+                            "{}: rule {}: --rules files hold pattern rules (with `pattern` and `keywords`)",
+                            path.display(),
+                            r.id
+                        );
+                    }
+                    r.compile()
+                        .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", path.display(), r.id))?;
+                }
+                user_rules.extend(rules);
+            }
+        }
+        let mut known: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
+        for r in &user_rules {
+            if known.contains(&r.id) {
+                anyhow::bail!("rule {}: the id is already used (ids must be unique)", r.id);
+            }
+            known.push(r.id.clone());
+        }
         if let Some(unknown) = args.disable_rule.iter().find(|id| !known.contains(id)) {
             anyhow::bail!("--disable-rule {unknown}: no such rule (see `keysweep rules list`)");
         }
@@ -104,6 +129,7 @@ impl Config {
             follow_symlinks: args.follow_symlinks,
             detectors: args.detectors,
             aes_unaligned: args.aes_unaligned,
+            user_rules,
             disabled_rules: args.disable_rule,
             fail_on: args.fail_on.unwrap_or(crate::finding::Severity::Low),
             path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
@@ -250,8 +276,12 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         &config.path_filter,
         config.max_file_size,
     );
-    let engine = Engine::for_families(&config.detectors, config.aes_unaligned)?
-        .with_known_keys(config.known_keys.targets());
+    let engine = Engine::for_families_with_rules(
+        &config.detectors,
+        config.aes_unaligned,
+        &config.user_rules,
+    )?
+    .with_known_keys(config.known_keys.targets());
 
     let out: Box<dyn Write + Send> = match &config.output {
         Some(p) => Box::new(io::BufWriter::new(
@@ -384,7 +414,6 @@ pub fn rules_list(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
 
 /// `keysweep rules check PATH`: every problem on its own line, naming file and rule.
 pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let engine = Engine::for_families(&[], false)?;
     let files = match crate::rules::load_path(path) {
         Ok(f) => f,
         Err(e) => {
@@ -392,7 +421,18 @@ pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatu
             return Ok(ExitStatus::Error);
         }
     };
+    // the checked files' own pattern rules run next to the built-in ones
+    // (files that are the built-in rules are not added twice)
+    let builtin: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
+    let user: Vec<crate::rules::Rule> = files
+        .iter()
+        .flat_map(|(_, rules)| rules.iter())
+        .filter(|r| r.is_pattern() && !builtin.contains(&r.id) && r.compile().is_ok())
+        .cloned()
+        .collect();
+    let engine = Engine::for_families_with_rules(&[], false, &user)?;
     let mut problems = 0;
+    let mut warnings = 0;
     let mut count = 0;
     for (file, rules) in &files {
         count += rules.len();
@@ -400,10 +440,14 @@ pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatu
             writeln!(out, "error: {e}")?;
             problems += 1;
         }
+        for w in crate::rules::check_warnings(file, rules) {
+            writeln!(out, "warning: {w}")?;
+            warnings += 1;
+        }
     }
     writeln!(
         out,
-        "{count} rule(s) in {} file(s): {problems} problem(s)",
+        "{count} rule(s) in {} file(s): {problems} problem(s), {warnings} warning(s)",
         files.len()
     )?;
     Ok(if problems == 0 {

@@ -137,6 +137,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "KIND")]
     pub exclude_region: Vec<crate::container::RegionKind>,
 
+    /// Also run the pattern rules of this file, or of every `*.toml` file of
+    /// this directory (repeatable): keysweep rule files or gitleaks
+    /// configurations. A broken rule is a usage error naming file and rule.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+
     /// Do not report findings of this rule id (repeatable; see `keysweep
     /// rules list`). Unknown ids are a usage error.
     #[arg(long, value_name = "ID")]

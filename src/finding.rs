@@ -125,6 +125,9 @@ pub struct Finding {
     /// For keys rebuilt from parts in memory: every part and where it sat.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<ComponentInfo>,
+    /// For tokens (JWTs): algorithm, key id, issuer and expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<crate::detect::pattern::TokenInfo>,
     /// Redacted description, safe to print and share.
     pub preview: String,
     /// The secret itself, only with `--show-secrets`.
@@ -215,6 +218,7 @@ impl Finding {
             fingerprint: d.fingerprint,
             known_key: None,
             components,
+            token: d.token,
             preview: d.preview,
             identity,
             secret: show_secrets.then_some(d.secret),

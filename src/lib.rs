@@ -30,6 +30,7 @@ pub mod engine;
 pub mod exit;
 pub mod finding;
 pub mod formats;
+pub mod gitleaks;
 pub mod input;
 pub mod keys;
 pub mod known;

@@ -18,6 +18,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("blobs.toml", include_str!("../rules/blobs.toml")),
     ("jwk.toml", include_str!("../rules/jwk.toml")),
     ("memory.toml", include_str!("../rules/memory.toml")),
+    ("tokens.toml", include_str!("../rules/tokens.toml")),
 ];
 
 /// One rule: what a detector reports under `id`.
@@ -32,7 +33,9 @@ pub struct Rule {
     pub kind: String,
     /// The highest severity this rule reports.
     pub severity: Severity,
-    /// The built-in detector that produces it (`pem`, `der`, ...).
+    /// The built-in detector that produces it (`pem`, `der`, ...); `pattern`
+    /// (the default when `pattern` is given) for rules that carry their own.
+    #[serde(default)]
     pub detector: String,
     #[serde(default)]
     /// What the rule finds and how it is checked.
@@ -50,6 +53,127 @@ pub struct Rule {
     /// of the known-key search (`--known-keys`).
     #[serde(default)]
     pub known_keys: Vec<String>,
+    /// Pattern rules: literals every match contains, for the prefilter.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Pattern rules: keywords match in any ASCII case.
+    #[serde(default)]
+    pub case_insensitive: bool,
+    /// Pattern rules: a `regex::bytes` expression; the secret is the capture
+    /// named `secret`, or the whole match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Pattern rules: least Shannon entropy of the secret, bits a character.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Pattern rules: a built-in validator (`jwt`, `base64-len:N`).
+    #[serde(default)]
+    pub validate: Option<String>,
+    /// Pattern rules: `ascii`, `utf16le` (default: both).
+    #[serde(default)]
+    pub encodings: Vec<String>,
+    /// Gitleaks rules: the capture group holding the secret.
+    #[serde(skip)]
+    pub secret_group: Option<usize>,
+    /// Gitleaks allowlists: secrets (or matches) matching these are not reported.
+    #[serde(skip)]
+    pub allow_regexes: Vec<String>,
+    /// Pattern rules: secrets containing one of these (any case) are not
+    /// reported (documentation placeholders; gitleaks stopwords).
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+impl Rule {
+    /// Whether the rule carries its own pattern (as opposed to describing a built-in detector).
+    pub fn is_pattern(&self) -> bool {
+        self.pattern.is_some()
+    }
+
+    /// Compile a pattern rule for the engine; errors say what is wrong.
+    pub fn compile(&self) -> Result<crate::detect::pattern::PatternRule, String> {
+        use crate::detect::pattern::{PatternRule, SecretGroup, Validator};
+        let pattern = self.pattern.as_deref().ok_or("no `pattern`")?;
+        if !self.detector.is_empty() && self.detector != "pattern" {
+            return Err(format!(
+                "a rule with a `pattern` has detector `pattern`, not `{}`",
+                self.detector
+            ));
+        }
+        if self.keywords.is_empty() || self.keywords.iter().any(|k| k.len() < 2) {
+            return Err(
+                "`keywords` must list the literals (2 characters or more) every match contains"
+                    .to_string(),
+            );
+        }
+        let regex = regex::bytes::RegexBuilder::new(pattern)
+            .size_limit(1 << 22)
+            .build()
+            .map_err(|e| format!("pattern does not compile: {e}"))?;
+        let secret = match self.secret_group {
+            Some(0) => SecretGroup::Whole,
+            Some(i) if i < regex.captures_len() => SecretGroup::Index(i),
+            Some(i) => return Err(format!("secretGroup {i}: the pattern has no such group")),
+            None if regex.capture_names().any(|n| n == Some("secret")) => SecretGroup::Named,
+            None if self.id.starts_with(crate::gitleaks::PREFIX) => SecretGroup::FirstNonEmpty,
+            None => SecretGroup::Whole,
+        };
+        let validate = self.validate.as_deref().map(Validator::parse).transpose()?;
+        let (mut ascii, mut utf16le) = (self.encodings.is_empty(), self.encodings.is_empty());
+        for e in &self.encodings {
+            match e.as_str() {
+                "ascii" => ascii = true,
+                "utf16le" => utf16le = true,
+                other => return Err(format!("unknown encoding `{other}` (ascii, utf16le)")),
+            }
+        }
+        let allow_regexes = self
+            .allow_regexes
+            .iter()
+            .map(|r| regex::bytes::Regex::new(r).map_err(|e| format!("allowlist regex: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
+        Ok(PatternRule {
+            id: leak(&self.id),
+            kind: leak(&self.kind),
+            severity: self.severity,
+            keywords: self.keywords.clone(),
+            case_insensitive: self.case_insensitive,
+            regex,
+            secret,
+            entropy: self.entropy,
+            validate,
+            ascii,
+            utf16le,
+            allow_regexes,
+            stopwords: self.stopwords.clone(),
+        })
+    }
+
+    /// Keywords that none of the examples contains (in the keyword's case
+    /// rule): a sign the keyword or the examples are wrong.
+    pub fn keywords_missing_from_examples(&self) -> Vec<&str> {
+        let examples: Vec<Vec<u8>> = self
+            .examples
+            .iter()
+            .filter_map(|e| example_bytes(e).ok())
+            .collect();
+        self.keywords
+            .iter()
+            .filter(|k| {
+                !examples.iter().any(|e| {
+                    if self.case_insensitive {
+                        e.to_ascii_lowercase()
+                            .windows(k.len())
+                            .any(|w| w == k.to_ascii_lowercase().as_bytes())
+                    } else {
+                        e.windows(k.len()).any(|w| w == k.as_bytes())
+                    }
+                })
+            })
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,15 +204,21 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-/// Parse one rule file's text.
+/// Parse one rule file's text: keysweep's own format, or a gitleaks
+/// configuration (recognised by rules that have a `regex`).
 pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let err = |message: String| RuleError {
+        file: file.to_string(),
+        rule_id: None,
+        message,
+    };
+    let value: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    if crate::gitleaks::is_gitleaks(&value) {
+        return crate::gitleaks::convert(file, value);
+    }
     toml::from_str::<RuleFile>(text)
         .map(|f| f.rules)
-        .map_err(|e| RuleError {
-            file: file.to_string(),
-            rule_id: None,
-            message: e.to_string(),
-        })
+        .map_err(|e| err(e.to_string()))
 }
 
 /// The built-in rules, in file order.
@@ -195,13 +325,18 @@ pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
         if !seen.insert(rule.id.as_str()) {
             err(rule, "duplicate id".to_string());
         }
-        if !known.contains(rule.id.as_str()) {
+        if rule.is_pattern() {
+            if let Err(e) = rule.compile() {
+                err(rule, e);
+                continue;
+            }
+        } else if !known.contains(rule.id.as_str()) {
             err(
                 rule,
                 format!("no detector reports this id (detector `{}`)", rule.detector),
             );
         }
-        if rule.examples.is_empty() {
+        if rule.examples.is_empty() && !rule.id.starts_with(crate::gitleaks::PREFIX) {
             err(rule, "has no examples".to_string());
         }
         for (i, example) in rule.examples.iter().enumerate() {
@@ -224,6 +359,25 @@ pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
         }
     }
     errors
+}
+
+/// Warnings that do not stop a rule from working but suggest a mistake:
+/// keywords that none of its examples contains.
+pub fn check_warnings(file: &str, rules: &[Rule]) -> Vec<RuleError> {
+    let mut out = Vec::new();
+    for rule in rules
+        .iter()
+        .filter(|r| r.is_pattern() && !r.examples.is_empty())
+    {
+        for k in rule.keywords_missing_from_examples() {
+            out.push(RuleError {
+                file: file.to_string(),
+                rule_id: Some(rule.id.clone()),
+                message: format!("keyword `{k}` appears in none of the examples"),
+            });
+        }
+    }
+    out
 }
 
 /// Whether scanning `bytes` (as a raw file, and as UTF-16LE for text) yields a finding of `id`.
@@ -273,6 +427,9 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+        // warnings count as errors for the built-in rules
+        let warnings = check_warnings("rules", &rules);
+        assert!(warnings.is_empty(), "{warnings:?}");
         let ids: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
         let emitted: BTreeSet<&str> = engine.rule_ids().into_iter().collect();
         assert_eq!(ids, emitted);

@@ -107,6 +107,7 @@ impl Detector for JwkDetector {
             fingerprint: key.fingerprint(),
             secret: String::from_utf8_lossy(text).into_owned(),
             components: Vec::new(),
+            token: None,
             key: Some(key.info),
             preview,
         });

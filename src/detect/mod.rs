@@ -6,6 +6,7 @@
 pub mod blob;
 pub mod der;
 pub mod jwk;
+pub mod pattern;
 pub mod pem;
 pub mod ppk;
 
@@ -69,6 +70,8 @@ pub struct Detection {
     pub secret: String,
     /// For keys rebuilt from parts: where each part was seen, at file offsets.
     pub components: Vec<Component>,
+    /// For tokens (JWTs): what the token says about itself.
+    pub token: Option<pattern::TokenInfo>,
 }
 
 /// One part of a key rebuilt from memory (a prime, the modulus, a BIGNUM
@@ -107,6 +110,12 @@ pub trait Detector: Send + Sync {
     /// Whether the anchors are text (searched as ASCII and as UTF-16LE) or binary.
     fn is_text(&self) -> bool;
 
+    /// Whether anchor `anchor` matches in any ASCII case (its text is lowercase).
+    fn anchor_case_insensitive(&self, anchor: usize) -> bool {
+        let _ = anchor;
+        false
+    }
+
     /// Most characters before and after an anchor this detector reads; the
     /// streaming reader keeps this much context around each chunk.
     fn window(&self) -> (usize, usize);
@@ -135,11 +144,13 @@ pub enum Family {
     Aes,
     /// RSA keys as limb arrays: BIGNUM records and repeated key-sized numbers.
     Bignum,
+    /// Tokens and credentials: the pattern rules (built-in and `--rules`).
+    Tokens,
 }
 
 impl Family {
     /// Every family, in the order the engine runs them.
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Pem,
         Family::Der,
         Family::Blob,
@@ -147,6 +158,7 @@ impl Family {
         Family::Ppk,
         Family::Aes,
         Family::Bignum,
+        Family::Tokens,
     ];
 
     /// The anchor detector of this family; `None` for the recoveries in
@@ -158,7 +170,7 @@ impl Family {
             Family::Blob => Box::new(blob::BlobDetector::default()),
             Family::Jwk => Box::new(jwk::JwkDetector),
             Family::Ppk => Box::new(ppk::PpkDetector),
-            Family::Aes | Family::Bignum => return None,
+            Family::Aes | Family::Bignum | Family::Tokens => return None,
         })
     }
 }
@@ -317,6 +329,7 @@ pub fn binary_detection(
         key: Some(key.info),
         preview,
         components: Vec::new(),
+        token: None,
     }
 }
 

@@ -92,6 +92,7 @@ impl Detector for PemDetector {
                 encoding: c.encoding,
                 secret: String::from_utf8_lossy(&w.text[block.begin..block.end]).into_owned(),
                 components: Vec::new(),
+                token: None,
                 ..d
             });
         }
@@ -411,6 +412,7 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         preview,
         secret: String::new(),
         components: Vec::new(),
+        token: None,
     })
 }
 

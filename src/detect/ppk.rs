@@ -82,6 +82,7 @@ impl Detector for PpkDetector {
             fingerprint: key.fingerprint(),
             secret: String::from_utf8_lossy(&text[..chars.min(text.len())]).into_owned(),
             components: Vec::new(),
+            token: None,
             key: Some(key.info),
             preview,
         });

@@ -77,6 +77,16 @@ impl Engine {
         families: &[crate::detect::Family],
         aes_unaligned: bool,
     ) -> anyhow::Result<Engine> {
+        Engine::for_families_with_rules(families, aes_unaligned, &[])
+    }
+
+    /// [`Engine::for_families`] with the built-in pattern rules plus
+    /// `user_rules` (from `--rules` files) in the tokens family.
+    pub fn for_families_with_rules(
+        families: &[crate::detect::Family],
+        aes_unaligned: bool,
+        user_rules: &[crate::rules::Rule],
+    ) -> anyhow::Result<Engine> {
         use crate::detect::Family;
         let families = if families.is_empty() {
             &Family::ALL[..]
@@ -88,7 +98,24 @@ impl Engine {
             aes_unaligned,
             families.contains(&Family::Bignum),
         );
-        Ok(Engine::new(crate::detect::detectors(families))?.with_recovery(recovery))
+        let mut detectors = crate::detect::detectors(families);
+        if families.contains(&Family::Tokens) {
+            let mut compiled = Vec::new();
+            for rule in crate::rules::builtin()?.iter().chain(user_rules) {
+                if rule.is_pattern() {
+                    compiled.push(
+                        rule.compile()
+                            .map_err(|e| anyhow::anyhow!("rule {}: {e}", rule.id))?,
+                    );
+                }
+            }
+            if !compiled.is_empty() {
+                detectors.push(Box::new(crate::detect::pattern::PatternDetector::new(
+                    compiled,
+                )));
+            }
+        }
+        Ok(Engine::new(detectors)?.with_recovery(recovery))
     }
 
     /// Also search memory for the private halves of these known public keys.
@@ -316,15 +343,20 @@ impl Engine {
 /// PKCS#8 wrapper, the SEC1 key inside PKCS#8, the encrypted key bags inside
 /// a PKCS#12 file). A plaintext key inside a PKCS#12 file is its own finding.
 fn dedup(mut found: Vec<Located>) -> Vec<Located> {
+    // at one place, the most severe rule first: a secret that a specific
+    // token rule and a generic assignment rule both match is reported once,
+    // by the specific rule
     found.sort_by(|a, b| {
         (
             a.file_offset,
             std::cmp::Reverse(a.detection.len),
+            std::cmp::Reverse(a.detection.severity),
             a.detection.rule_id,
         )
             .cmp(&(
                 b.file_offset,
                 std::cmp::Reverse(b.detection.len),
+                std::cmp::Reverse(b.detection.severity),
                 b.detection.rule_id,
             ))
     });

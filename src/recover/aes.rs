@@ -450,6 +450,7 @@ fn detection(s: Schedule) -> Detection {
         ),
         secret: hex(&s.key),
         components: Vec::new(),
+        token: None,
     }
 }
 

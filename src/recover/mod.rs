@@ -238,6 +238,7 @@ fn rsa_detection(r: bignum::Recovered, rule_id: &'static str) -> Option<(u64, De
             preview,
             secret,
             components,
+            token: None,
         },
     ))
 }
@@ -273,6 +274,7 @@ fn ec_detection(
             secret: crate::keys::hex(scalar),
             key: Some(key.info),
             components,
+            token: None,
         },
     ))
 }
