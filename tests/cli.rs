@@ -89,6 +89,7 @@ struct FindingM {
     known_key: Option<String>,
     #[serde(default)]
     components: Vec<ComponentM>,
+    token: Option<TokenM>,
     preview: String,
     secret: Option<String>,
 }
@@ -1161,6 +1162,7 @@ fn json_contract_document_covers_real_output() {
         "--show-secrets",
         s(&dump("pem-ascii.core")),
         s(&dump("live-keys.core")),
+        s(&dump("tokens.dmp")),
         "/nonexistent",
     ]);
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -2230,4 +2232,291 @@ fn known_keys_in_a_live_process() {
         assert_eq!(rsa.known_key.as_deref(), Some("CN=live-signing"));
         assert_eq!(rsa.severity, "critical");
     }
+}
+
+// ---- tokens and credentials ----------------------------------------------------------
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct TokenM {
+    alg: String,
+    kid: Option<String>,
+    iss: Option<String>,
+    exp: Option<i64>,
+    #[serde(default)]
+    expired: bool,
+}
+
+/// A real process holds one token of every built-in rule in its heap as
+/// ASCII and as UTF-16LE only, a token in its environment and one on its
+/// command line. Every one is found with its rule id in the gcore core, the
+/// minidump and the kernel's core; the minidump's findings name the
+/// LinuxEnviron and LinuxCmdLine streams, the kernel core's the notes that
+/// hold NT_PRPSINFO.
+#[test]
+fn tokens_in_a_live_process() {
+    let expect: Vec<Vec<String>> = std::fs::read_to_string(dump("tokens.expect"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect();
+    assert!(expect.len() >= 36);
+    for name in ["tokens.core", "tokens.dmp", "tokens.kernel.core"] {
+        let (code, report) = scan_json(&["--detectors", "tokens", s(&dump(name))]);
+        assert_eq!(code, 1);
+        let f = &report.findings;
+        for e in &expect {
+            let (rule, placement, hash) = (&e[0], &e[1], &e[2]);
+            let hits: Vec<&FindingM> = f
+                .iter()
+                .filter(|x| &x.rule_id == rule && x.fingerprint.as_deref() == Some(hash.as_str()))
+                .collect();
+            let wanted = |enc: &str| {
+                hits.iter()
+                    .any(|x| x.encoding == enc && x.region.kind == "heap")
+            };
+            match placement.as_str() {
+                "narrow" => assert!(wanted("ascii"), "{name}: {rule} ASCII"),
+                "wide" => assert!(wanted("utf16le"), "{name}: {rule} UTF-16LE"),
+                "environment" => {
+                    assert!(
+                        hits.iter().any(|x| x.region.kind == "stack"),
+                        "{name}: env on the stack"
+                    );
+                    if name.ends_with(".dmp") {
+                        assert!(hits.iter().any(|x| x.region.kind == "metadata"
+                            && x.region.name.as_deref() == Some("LinuxEnviron")));
+                    }
+                }
+                "argument" => {
+                    if name.ends_with(".dmp") {
+                        assert!(
+                            hits.iter()
+                                .any(|x| x.region.name.as_deref() == Some("LinuxCmdLine"))
+                        );
+                    } else if name == "tokens.kernel.core" {
+                        assert!(hits.iter().any(|x| {
+                            x.region.kind == "metadata"
+                                && x.region
+                                    .name
+                                    .as_deref()
+                                    .is_some_and(|n| n.starts_with("notes"))
+                        }));
+                    } else {
+                        assert!(hits.iter().any(|x| x.region.kind == "stack"));
+                    }
+                }
+                other => panic!("bad placement {other}"),
+            }
+        }
+        // the JWT says what it is; its signature never shows
+        let jwt = f.iter().find(|x| x.rule_id == "jwt").unwrap();
+        let token = jwt.token.clone().unwrap();
+        assert_eq!(token.alg, "RS256");
+        assert_eq!(token.kid.as_deref(), Some("example-kid-2026"));
+        assert_eq!(
+            token.iss.as_deref(),
+            Some("https://login.example.com/tenant/v2.0")
+        );
+        assert_eq!((token.exp, token.expired), (Some(4102444800), false));
+        assert!(jwt.secret.is_none() && jwt.preview.contains("signature redacted"));
+        // nothing but the planted tokens
+        for x in f {
+            assert!(
+                expect
+                    .iter()
+                    .any(|e| e[0] == x.rule_id && x.fingerprint.as_deref() == Some(e[2].as_str())),
+                "{name}: unexpected {} {}",
+                x.rule_id,
+                x.preview
+            );
+        }
+    }
+}
+
+/// A user's rule file and a gitleaks configuration both run with `--rules`;
+/// `--disable-rule` takes their ids; a broken rule is a clear usage error.
+#[test]
+fn user_rules_and_gitleaks_configurations() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "memory.bin",
+        &[
+            b"\x00\x01 internal token: ACME-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e end\x00".as_slice(),
+            &keysweep::detect::utf16le(b"ACME-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d"),
+            b"\x00 deploy_token=dtk_Zx81Lp0QmWv2Rt7YcBn5Ks3Ha9 \x00",
+        ]
+        .concat(),
+    );
+    let user = write(
+        dir.path(),
+        "acme.toml",
+        br#"
+[[rules]]
+id = "acme-internal-token"
+name = "ACME internal token"
+kind = "acme-token"
+severity = "critical"
+keywords = ["ACME-"]
+pattern = '''ACME-(?P<secret>[0-9a-f]{32})'''
+entropy = 3.0
+examples = ["token ACME-7f3a9c2e5b1d8f4a6c0e2b9d7a5f3c1e"]
+negative_examples = ["ACME-000"]
+"#,
+    );
+    let (code, report) = scan_json(&["--detectors", "tokens", "--rules", s(&user), s(&data)]);
+    assert_eq!(code, 1);
+    let acme: Vec<&FindingM> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "acme-internal-token")
+        .collect();
+    assert_eq!(acme.len(), 2, "ASCII and UTF-16LE");
+    assert!(acme.iter().any(|f| f.encoding == "utf16le"));
+    assert!(acme.iter().all(|f| f.severity == "critical"));
+    assert!(
+        acme.iter()
+            .all(|f| f.length == if f.encoding == "ascii" { 32 } else { 64 })
+    );
+    let (code, report) = scan_json(&[
+        "--detectors",
+        "tokens",
+        "--rules",
+        s(&user),
+        "--disable-rule",
+        "acme-internal-token",
+        s(&data),
+    ]);
+    assert_eq!((code, report.summary.findings_filtered), (0, 2));
+
+    let gitleaks = write(
+        dir.path(),
+        "gitleaks.toml",
+        br#"
+title = "team rules"
+[allowlist]
+stopwords = ["EXAMPLE"]
+
+[[rules]]
+id = "deploy-token"
+description = "Deploy token"
+regex = '''(?i)deploy_token\s*=\s*(dtk_[A-Za-z0-9]{26})'''
+keywords = ["DEPLOY_TOKEN"]
+entropy = 3.0
+
+[[rules]]
+id = "acme-legacy"
+regex = '''ACME-([0-9a-f]{32})'''
+secretGroup = 1
+keywords = ["acme-"]
+[[rules.allowlists]]
+regexes = ['''^0a1b''']
+"#,
+    );
+    let (code, report) = scan_json(&["--detectors", "tokens", "--rules", s(&gitleaks), s(&data)]);
+    assert_eq!(code, 1);
+    let ids: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.encoding.as_str()))
+        .collect();
+    assert!(ids.contains(&("gitleaks:deploy-token", "ascii")), "{ids:?}");
+    assert!(ids.contains(&("gitleaks:acme-legacy", "ascii")), "{ids:?}");
+    // the allowlist keeps the UTF-16LE ACME token (secret starts 0a1b) out
+    assert!(
+        !ids.contains(&("gitleaks:acme-legacy", "utf16le")),
+        "{ids:?}"
+    );
+    let deploy = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "gitleaks:deploy-token")
+        .unwrap();
+    assert_eq!(deploy.length, 30, "secret = the first capture group");
+
+    // rules check: the user file passes, a broken file names file, rule and problem
+    let (code, out, _) = run(&["rules", "check", s(&user)]);
+    assert_eq!(code, 0, "{out}");
+    let broken = write(
+        dir.path(),
+        "broken.toml",
+        br#"
+[[rules]]
+id = "bad-regex"
+name = "x"
+kind = "secret"
+severity = "high"
+keywords = ["tok_"]
+pattern = '''tok_([a-z'''
+examples = ["tok_abc"]
+
+[[rules]]
+id = "no-keywords"
+name = "y"
+kind = "secret"
+severity = "high"
+pattern = '''zz[0-9]+'''
+examples = ["zz123"]
+
+[[rules]]
+id = "bad-validator"
+name = "z"
+kind = "secret"
+severity = "high"
+keywords = ["qq"]
+pattern = '''qq[0-9]+'''
+validate = "luhn"
+examples = ["qq123"]
+
+[[rules]]
+id = "missing-keyword"
+name = "w"
+kind = "secret"
+severity = "high"
+keywords = ["ww_", "vv_"]
+pattern = '''(?:ww|vv)_[0-9]{4}'''
+examples = ["ww_1234"]
+negative_examples = ["ww_12"]
+"#,
+    );
+    let (code, out, _) = run(&["rules", "check", s(&broken)]);
+    assert_eq!(code, 2, "{out}");
+    let b = s(&broken);
+    assert!(
+        out.contains(&format!("{b}: rule bad-regex: pattern does not compile")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{b}: rule no-keywords: `keywords` must list")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{b}: rule bad-validator: unknown validator `luhn`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "warning: {b}: rule missing-keyword: keyword `vv_` appears in none of the examples"
+        )),
+        "{out}"
+    );
+    let (code, _, err) = run(&["scan", "--rules", s(&broken), s(&data)]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("rule bad-regex") && err.contains("pattern does not compile"),
+        "{err}"
+    );
+    // gitleaks features keysweep cannot honour are refused by name
+    let unsupported = write(
+        dir.path(),
+        "gl2.toml",
+        b"[extend]\nuseDefault = true\n[[rules]]\nid = \"a\"\nregex = 'x'\n",
+    );
+    let (code, _, err) = run(&["scan", "--rules", s(&unsupported), s(&data)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[extend] is not supported"), "{err}");
 }

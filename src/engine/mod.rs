@@ -480,6 +480,41 @@ mod tests {
         }
     }
 
+    /// A token of each shape planted across chunk seams, in both encodings,
+    /// mapped and streamed: found once, at its secret's offset, whatever the chunk.
+    #[test]
+    fn tokens_found_once_across_seams_and_strategies() {
+        use crate::detect::Family;
+        // built at run time so that this test binary holds no literal token
+        let token = format!("{}_{}", "ghp", "Zx81Lp0QmWv2Rt7YcBn5Ks3Ha9UeDq4Fj6Gw");
+        let line = format!("GITHUB_TOKEN={token}\n");
+        for chunk in [4096usize, 4099, 1 << 16] {
+            let engine = Engine::for_families(&[Family::Tokens], false)
+                .unwrap()
+                .with_chunk_size(chunk);
+            for offset in [0usize, 4080, 4090, 4095, 8190, 20000] {
+                for encoding in [Encoding::Ascii, Encoding::Utf16le] {
+                    let planted = match encoding {
+                        Encoding::Utf16le => utf16le(line.as_bytes()),
+                        _ => line.as_bytes().to_vec(),
+                    };
+                    let mut bytes = noise(offset + planted.len() + 5000, 7);
+                    bytes[offset..offset + planted.len()].copy_from_slice(&planted);
+                    let stride = if encoding == Encoding::Utf16le { 2 } else { 1 };
+                    let at = (offset + 13 * stride) as u64;
+                    for found in scan_all_ways(&engine, &bytes) {
+                        let fp = crate::keys::sha256_hex(token.as_bytes());
+                        assert_eq!(
+                            found,
+                            vec![(at, encoding, Some(fp))],
+                            "chunk {chunk} offset {offset} {encoding:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// The same key as configuration files, source code and Windows programs
     /// keep it: CRLF, no line breaks, `\n` escapes inside JSON, indented YAML.
     #[test]
