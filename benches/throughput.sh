@@ -43,7 +43,7 @@ echo "file: $data ($size_mib MiB, page-cached); machine: $(nproc) cores, $(grep 
 for j in 1 $(nproc); do
   t=$(best "$j")
   python3 -c "print(f'keysweep -j $j (all detectors): {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
-  for only in pem pem,der,blob,jwk,ppk aes bignum; do
+  for only in pem pem,der,blob,jwk,ppk aes bignum tokens; do
     t=$(best "$j" --detectors "$only")
     python3 -c "print(f'keysweep -j $j --detectors $only: {$t:.3f} s  {($bytes / $t) / 1e9:.2f} GB/s')"
   done

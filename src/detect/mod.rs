@@ -110,12 +110,6 @@ pub trait Detector: Send + Sync {
     /// Whether the anchors are text (searched as ASCII and as UTF-16LE) or binary.
     fn is_text(&self) -> bool;
 
-    /// Whether anchor `anchor` matches in any ASCII case (its text is lowercase).
-    fn anchor_case_insensitive(&self, anchor: usize) -> bool {
-        let _ = anchor;
-        false
-    }
-
     /// Most characters before and after an anchor this detector reads; the
     /// streaming reader keeps this much context around each chunk.
     fn window(&self) -> (usize, usize);

@@ -18,6 +18,9 @@ use serde::Serialize;
 const BEFORE: usize = 512;
 const AFTER: usize = 8192;
 
+/// Characters on each side of a keyword a rule is first tried on.
+const NEAR: usize = 512;
+
 /// What a JWT says about itself: the `token` object of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +90,7 @@ pub struct PatternRule {
     pub severity: Severity,
     /// Prefilter literals; every match contains one.
     pub keywords: Vec<String>,
-    /// Whether keywords match in any ASCII case.
+    /// Whether keywords are searched in their usual case forms too ([`case_forms`]).
     pub case_insensitive: bool,
     /// The pattern, over text narrowed to one byte a character.
     pub regex: Regex,
@@ -111,7 +114,6 @@ pub struct PatternRule {
 pub struct PatternDetector {
     rules: Vec<PatternRule>,
     anchors: Vec<&'static [u8]>,
-    anchor_ci: Vec<bool>,
     anchor_rules: Vec<Vec<usize>>,
     rule_ids: Vec<&'static str>,
 }
@@ -120,26 +122,23 @@ impl PatternDetector {
     /// A detector for `rules`: keywords shared by several rules are searched once.
     pub fn new(rules: Vec<PatternRule>) -> PatternDetector {
         let mut anchors: Vec<&'static [u8]> = Vec::new();
-        let mut anchor_ci = Vec::new();
         let mut anchor_rules: Vec<Vec<usize>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for k in &r.keywords {
-                let k: Vec<u8> = if r.case_insensitive {
-                    k.to_ascii_lowercase().into_bytes()
+                let forms = if r.case_insensitive {
+                    case_forms(k)
                 } else {
-                    k.clone().into_bytes()
+                    vec![k.clone()]
                 };
-                match anchors
-                    .iter()
-                    .zip(&anchor_ci)
-                    .position(|(a, &ci)| *a == k.as_slice() && ci == r.case_insensitive)
-                {
-                    Some(at) => anchor_rules[at].push(i),
-                    None => {
-                        // rules live for the whole run: their anchors are leaked once
-                        anchors.push(Box::leak(k.into_boxed_slice()));
-                        anchor_ci.push(r.case_insensitive);
-                        anchor_rules.push(vec![i]);
+                for form in forms {
+                    match anchors.iter().position(|a| *a == form.as_bytes()) {
+                        Some(at) if !anchor_rules[at].contains(&i) => anchor_rules[at].push(i),
+                        Some(_) => {}
+                        None => {
+                            // rules live for the whole run: their anchors are leaked once
+                            anchors.push(Box::leak(form.into_bytes().into_boxed_slice()));
+                            anchor_rules.push(vec![i]);
+                        }
                     }
                 }
             }
@@ -148,20 +147,60 @@ impl PatternDetector {
         PatternDetector {
             rules,
             anchors,
-            anchor_ci,
             anchor_rules,
             rule_ids,
         }
     }
 }
 
+/// The case forms a case-insensitive keyword is searched in: lowercase,
+/// UPPERCASE, Capitalized, and each word capitalized (`Client_Secret`,
+/// `clientSecret`) when it has `_` or `-` between words. The prefilter is a
+/// single exact-literal pass (SIMD, gigabytes a second); a true any-case
+/// search of every keyword runs at a fraction of that, so keywords match in
+/// the forms configuration actually uses, and the pattern, usually `(?i)`,
+/// decides the rest.
+pub fn case_forms(keyword: &str) -> Vec<String> {
+    let lower = keyword.to_ascii_lowercase();
+    let capitalize = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    };
+    let mut forms = vec![
+        lower.clone(),
+        keyword.to_ascii_uppercase(),
+        capitalize(&lower),
+    ];
+    let words: Vec<&str> = lower.split(['_', '-']).collect();
+    if words.len() > 1 {
+        let seps: Vec<char> = lower.chars().filter(|c| *c == '_' || *c == '-').collect();
+        let mut titled = String::new();
+        let mut camel = String::new();
+        for (i, w) in words.iter().enumerate() {
+            titled.push_str(&capitalize(w));
+            camel.push_str(&if i == 0 { w.to_string() } else { capitalize(w) });
+            if let Some(sep) = seps.get(i) {
+                titled.push(*sep);
+            }
+        }
+        forms.push(titled);
+        forms.push(camel);
+    }
+    forms.dedup();
+    let mut unique = Vec::new();
+    for f in forms {
+        if !unique.contains(&f) {
+            unique.push(f);
+        }
+    }
+    unique
+}
+
 impl Detector for PatternDetector {
     fn anchors(&self) -> &[&'static [u8]] {
         &self.anchors
-    }
-
-    fn anchor_case_insensitive(&self, anchor: usize) -> bool {
-        self.anchor_ci.get(anchor).copied().unwrap_or(false)
     }
 
     fn is_text(&self) -> bool {
@@ -190,6 +229,23 @@ impl Detector for PatternDetector {
                 _ => r.ascii,
             };
             if !wanted {
+                continue;
+            }
+            // first a short stretch around the keyword: most candidates end
+            // there; only a match that runs to its end needs the whole window
+            let near_end = (w.anchor + NEAR).min(w.text.len());
+            let near_start = w.anchor.saturating_sub(NEAR);
+            let near = w.text.get(near_start..near_end).unwrap_or_default();
+            let reaches_end = r
+                .regex
+                .find_iter(near)
+                .any(|m| m.end() == near.len() && near_end < w.text.len());
+            let quick_miss = !reaches_end
+                && !r
+                    .regex
+                    .find_iter(near)
+                    .any(|m| near_start + m.start() <= w.anchor && w.anchor < near_start + m.end());
+            if quick_miss {
                 continue;
             }
             for caps in r.regex.captures_iter(w.text) {
@@ -371,6 +427,21 @@ mod tests {
         assert!(!info.expired);
         assert!(jwt_info("eyJub3QiOiJqd3QifQ.e30.x").is_none(), "no alg");
         assert!(jwt_info("eyJhbGci.x").is_none());
+    }
+
+    #[test]
+    fn case_forms_cover_configuration_styles() {
+        assert_eq!(
+            case_forms("client_secret"),
+            [
+                "client_secret",
+                "CLIENT_SECRET",
+                "Client_secret",
+                "Client_Secret",
+                "clientSecret"
+            ]
+        );
+        assert_eq!(case_forms("password"), ["password", "PASSWORD", "Password"]);
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub struct Hit {
 /// Bytes searched by every group in turn (fits in a core's L2 cache).
 const BLOCK: usize = 128 * 1024;
 
-/// Patterns a packed searcher is given at most when a set must be cut up.
-const PACKED_SLICE: usize = 48;
+/// Patterns a packed searcher is given at most when a set must be cut up
+/// (aho-corasick's packed Teddy searchers take 64 at most).
+const PACKED_SLICE: usize = 64;
 
 /// One group of anchors with its searcher.
 struct Group {
@@ -79,7 +80,7 @@ impl Group {
         if let Some(group) = Group::packed(&patterns, &owners, None) {
             return Ok(group);
         }
-        Group::automaton(patterns, owners, false)
+        Group::automaton(patterns, owners)
     }
 
     /// Groups for a large set: the packed searcher takes a few dozen patterns
@@ -93,8 +94,15 @@ impl Group {
             return Ok(vec![group]);
         }
         if patterns.len() <= PACKED_SLICE {
-            return Ok(vec![Group::automaton(patterns, owners, false)?]);
+            return Ok(vec![Group::automaton(patterns, owners)?]);
         }
+        // Teddy's filter is as long as its group's shortest pattern (up to 3
+        // bytes): slicing by length keeps the few short keywords from
+        // weakening the filter of every group
+        let mut order: Vec<usize> = (0..patterns.len()).collect();
+        order.sort_by_key(|&i| (patterns[i].len().min(4), i));
+        let patterns: Vec<Vec<u8>> = order.iter().map(|&i| patterns[i].clone()).collect();
+        let owners: Vec<PatternOwner> = order.iter().map(|&i| owners[i]).collect();
         patterns
             .chunks(PACKED_SLICE)
             .zip(owners.chunks(PACKED_SLICE))
@@ -102,15 +110,13 @@ impl Group {
             .collect()
     }
 
-    /// An Aho-Corasick automaton, matching ASCII letters in any case when asked.
+    /// An Aho-Corasick automaton: the fallback where SIMD is unavailable.
     fn automaton(
         patterns: Vec<Vec<u8>>,
         owners: Vec<PatternOwner>,
-        any_case: bool,
     ) -> Result<Group, aho_corasick::BuildError> {
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .ascii_case_insensitive(any_case)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)?;
         Ok(Group {
@@ -169,7 +175,6 @@ impl Prefilter {
     ) -> Result<Prefilter, aho_corasick::BuildError> {
         let mut text = PatternSet::default();
         let mut binary = PatternSet::default();
-        let mut any_case = PatternSet::default();
         for (detector, d) in detectors.iter().enumerate() {
             for (anchor, &a) in d.anchors().iter().enumerate() {
                 let owner = |encoding| PatternOwner {
@@ -177,12 +182,7 @@ impl Prefilter {
                     anchor,
                     encoding,
                 };
-                if d.is_text() && d.anchor_case_insensitive(anchor) {
-                    any_case.0.push(a.to_vec());
-                    any_case.1.push(owner(Encoding::Ascii));
-                    any_case.0.push(utf16le(a));
-                    any_case.1.push(owner(Encoding::Utf16le));
-                } else if d.is_text() {
+                if d.is_text() {
                     text.0.push(a.to_vec());
                     text.1.push(owner(Encoding::Ascii));
                     text.0.push(utf16le(a));
@@ -197,16 +197,9 @@ impl Prefilter {
             .0
             .iter()
             .chain(&binary.0)
-            .chain(&any_case.0)
             .map(Vec::len)
             .max()
             .unwrap_or(0);
-        // keywords that match in any case: one automaton of their own
-        let any_case_group = if any_case.0.is_empty() {
-            None
-        } else {
-            Some(Group::automaton(any_case.0, any_case.1, true)?)
-        };
         // One pass if the 16-bucket searcher (AVX2) takes every anchor at once:
         // with twice as many buckets, text and binary anchors stop sharing
         // (measured on 28 anchors: 11 GB/s, against 0.28 GB/s with 8 buckets).
@@ -215,9 +208,10 @@ impl Prefilter {
             let all: Vec<Vec<u8>> = text.0.iter().chain(&binary.0).cloned().collect();
             let all_owners: Vec<PatternOwner> = text.1.iter().chain(&binary.1).copied().collect();
             if let Some(group) = Group::packed(&all, &all_owners, Some(true)) {
-                let mut groups = vec![group];
-                groups.extend(any_case_group);
-                return Ok(Prefilter { groups, longest });
+                return Ok(Prefilter {
+                    groups: vec![group],
+                    longest,
+                });
             }
         }
         let mut groups = Vec::new();
@@ -226,7 +220,6 @@ impl Prefilter {
                 groups.extend(Group::build_all(patterns, owners)?);
             }
         }
-        groups.extend(any_case_group);
         Ok(Prefilter { groups, longest })
     }
 
