@@ -6,8 +6,10 @@
 //! `[[rules.allowlists]]` and the global `[allowlist]` with `regexes`
 //! (`regexTarget` `secret` or `match`) and `stopwords`. Each rule becomes a
 //! pattern rule with id `gitleaks:<id>`, kind `secret`, severity `high`,
-//! searched in ASCII and UTF-16LE. Gitleaks matches keywords in any case, and
-//! so do these rules.
+//! searched in ASCII and UTF-16LE. Gitleaks matches keywords in any case;
+//! these rules search each keyword in its usual case forms (lowercase,
+//! UPPERCASE, Capitalized, Title_Words, camelCase), because the prefilter is
+//! one exact-literal SIMD pass.
 //!
 //! Not supported, and said so in the conversion error or left out: rules
 //! without `regex` (path-only rules) or without `keywords` (keysweep's scan is
