@@ -2567,3 +2567,44 @@ fn token_rules_on_real_binaries() {
             .all(|f| f.rule_id.starts_with("generic-"))
     );
 }
+
+/// A Google Cloud service-account key file in memory (ASCII and UTF-16LE):
+/// the key file is reported by its rule, and its embedded private key, with
+/// JSON's `\n` escapes, by the PEM detector, validated, with openssl's
+/// fingerprint.
+#[test]
+fn gcp_service_account_json_reports_the_file_and_its_key() {
+    let pem = std::fs::read_to_string(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
+    let fp = keysweep::detect::pem::fingerprint_of(pem.as_bytes()).unwrap();
+    let json = format!(
+        "{{\n  \"type\": \"{}\",\n  \"project_id\": \"example-project\",\n  \"private_key_id\": \"3f2a9c0e5b7d1f4a6c8e0b2d4f6a8c0e1b3d5f7a\",\n  \"private_key\": \"{}\",\n  \"client_email\": \"ci@example-project.iam.gserviceaccount.com\"\n}}\n",
+        ["service", "account"].join("_"),
+        pem.trim_end().replace('\n', "\\n")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = [
+        b"\x00\x00".as_slice(),
+        json.as_bytes(),
+        b"\x00\x00",
+        &keysweep::detect::utf16le(json.as_bytes()),
+    ]
+    .concat();
+    let file = write(dir.path(), "heap.bin", &bytes);
+    let (code, report) = scan_json(&[s(&file)]);
+    assert_eq!(code, 1);
+    for enc in ["ascii", "utf16le"] {
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.rule_id == "gcp-service-account-key" && f.encoding == enc)
+        );
+        let key = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "pem-rsa-private-key" && f.encoding == enc)
+            .unwrap_or_else(|| panic!("{enc}: {:#?}", report.findings));
+        assert_eq!(key.fingerprint.as_deref(), Some(fp.as_str()));
+        assert!(key.key.as_ref().unwrap().validated);
+    }
+}
