@@ -31,6 +31,16 @@ impl<W: Write> SarifSink<W> {
 }
 
 /// SARIF levels: critical and high keys are errors, medium warnings, low notes.
+/// SARIF tags of a rule: unique, as the schema requires (a rule whose kind
+/// is `secret` must not say so twice).
+fn tags(kind: &str) -> Vec<&str> {
+    let mut tags = vec!["security", "secret"];
+    if !tags.contains(&kind) {
+        tags.push(kind);
+    }
+    tags
+}
+
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
@@ -178,7 +188,7 @@ impl<W: Write> ReportSink for SarifSink<W> {
                     },
                     "defaultConfiguration": { "level": level(r.severity) },
                     "properties": {
-                        "tags": ["security", "secret", r.kind.as_str()],
+                        "tags": tags(&r.kind),
                         "precision": "very-high",
                         "security-severity": security_severity(r.severity),
                     },
