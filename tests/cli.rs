@@ -2608,3 +2608,42 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
         assert!(key.key.as_ref().unwrap().validated);
     }
 }
+
+/// Keys held the way Windows CNG holds them underneath: a real process using
+/// Microsoft SymCrypt (its Linux build) generated RSA-2048 and RSA-3072 keys.
+/// SymCrypt keeps each number once, so nothing repeats and no OpenSSL record
+/// points at it; keysweep recognises the SYMCRYPT_RSAKEY objects and rebuilds
+/// both keys, with the fingerprints of the public keys SymCrypt exported.
+#[test]
+fn symcrypt_key_objects_are_rebuilt() {
+    let expect: Vec<Vec<String>> = std::fs::read_to_string(dump("symcrypt.expect"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect();
+    assert_eq!(expect.len(), 2);
+    for ext in ["core", "dmp"] {
+        let (code, report) = scan_json(&[s(&dump(&format!("symcrypt.{ext}")))]);
+        assert_eq!(code, 1);
+        assert_eq!(report.findings.len(), 2, "{ext}: {:#?}", report.findings);
+        for e in &expect {
+            let f = report
+                .findings
+                .iter()
+                .find(|f| f.fingerprint.as_deref() == Some(e[2].as_str()))
+                .unwrap_or_else(|| panic!("{ext}: RSA-{} not rebuilt", e[1]));
+            assert_eq!(f.rule_id, "rsa-private-key-bignum");
+            assert_eq!(f.key.as_ref().unwrap().bits, Some(e[1].parse().unwrap()));
+            assert!(f.key.as_ref().unwrap().validated);
+            let names: Vec<&str> = f.components.iter().map(|c| c.name.as_str()).collect();
+            for part in ["n", "p", "q", "d", "SymCrypt RSA key object"] {
+                assert!(names.contains(&part), "{ext}: {names:?}");
+            }
+            assert!(
+                f.components
+                    .iter()
+                    .all(|c| c.address.is_some() && c.region == "heap")
+            );
+        }
+    }
+}

@@ -117,10 +117,86 @@ pub struct Collected {
     pub starts: Vec<(u64, u64)>,
     /// Candidate BIGNUM records.
     pub records: Vec<Record>,
+    /// Candidate SymCrypt RSA key objects.
+    pub symcrypt: Vec<SymcryptKey>,
     /// Bytes in non-zero runs too long for the layout-free search.
     pub long_run_bytes: u64,
     /// Starts or records dropped because a cap was reached.
     pub dropped: u64,
+}
+
+/// The header of a SymCrypt `SYMCRYPT_RSAKEY` (SymCrypt's
+/// `symcrypt_internal.h`, checked on a real process with libsymcrypt 103):
+/// `fAlgorithmInfo, cbTotalSize, hasPrivateKey, nSetBitsOfModulus,
+/// nBitsOfModulus, nDigitsOfModulus, nPubExp, nPrimes, nBitsOfPrimes[2],
+/// nDigitsOfPrimes[2], nMaxDigitsOfPrimes`, then the public exponent as a
+/// u64. The key's numbers (little-endian digit arrays) follow inside the
+/// same `cbTotalSize`-byte allocation. Windows CNG's `KRSM` objects point
+/// at one of these.
+#[derive(Debug, Clone, Copy)]
+pub struct SymcryptKey {
+    /// File offset of the header.
+    pub file_offset: u64,
+    /// Bytes of the whole key object.
+    pub total: u32,
+    /// Modulus size in bits.
+    pub bits: u32,
+    /// Size of each prime in bits.
+    pub prime_bits: [u32; 2],
+    /// The public exponent.
+    pub e: u64,
+}
+
+/// Most SymCrypt key objects one file contributes.
+const MAX_SYMCRYPT: usize = 256;
+
+/// Largest SymCrypt key object read (an RSA-16384 key object is under 32 KiB).
+const MAX_SYMCRYPT_BYTES: u32 = 128 << 10;
+
+/// A SymCrypt RSA key header at `at`, if the words there have its shape.
+fn symcrypt_at(unit: &[u8], base: u64, at: usize, owned: Range<usize>, out: &mut Collected) {
+    // (ownership goes by the nBitsOfModulus word, which the caller found in its range)
+    let _ = owned;
+    if out.symcrypt.len() >= MAX_SYMCRYPT {
+        return;
+    }
+    let w = |i: usize| u32_at(unit, at + 4 * i);
+    let (Some(total), Some(private), Some(set_bits), Some(bits), Some(n_pub), Some(n_primes)) =
+        (w(1), w(2), w(3), w(4), w(6), w(7))
+    else {
+        return;
+    };
+    let (Some(pb0), Some(pb1)) = (w(8), w(9)) else {
+        return;
+    };
+    let plausible = private == 1
+        && (1024..=16384).contains(&bits)
+        && set_bits == bits
+        && n_pub == 1
+        && n_primes == 2
+        && pb0 + pb1 >= bits
+        && pb0 + pb1 <= bits + 1
+        && pb0.abs_diff(pb1) <= 64
+        && (total as u64) >= 4 * u64::from(bits) / 8
+        && total <= MAX_SYMCRYPT_BYTES;
+    if !plausible {
+        return;
+    }
+    // the public exponent: the first non-zero u64 after nMaxDigitsOfPrimes, 8-aligned
+    let e = (13..18)
+        .filter_map(|i| {
+            let off = at + 4 * i;
+            (off % 8 == 0).then(|| u64_at(unit, off)).flatten()
+        })
+        .find(|&v| v != 0)
+        .unwrap_or(65537);
+    out.symcrypt.push(SymcryptKey {
+        file_offset: base + at as u64,
+        total,
+        bits,
+        prime_bits: [pb0, pb1],
+        e,
+    });
 }
 
 impl Collected {
@@ -134,6 +210,8 @@ impl Collected {
         self.records.extend(other.records.into_iter().take(room));
         self.long_run_bytes += other.long_run_bytes;
         self.dropped += other.dropped;
+        let room = MAX_SYMCRYPT.saturating_sub(self.symcrypt.len());
+        self.symcrypt.extend(other.symcrypt.into_iter().take(room));
     }
 }
 
@@ -209,12 +287,22 @@ pub fn collect(
         {
             // a mixed block (heap data): bit masks of its zero words and of
             // its words that may be a BIGNUM `top`, then only those words
-            let (mut zeros, mut tops) = (0u32, 0u32);
+            let (mut zeros, mut tops, mut moduli) = (0u32, 0u32, 0u32);
             for (i, c) in b.chunks_exact(4).enumerate() {
                 let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                 zeros |= u32::from(w == 0) << i;
                 let kinds = TOP_KINDS[w.min(257) as usize] & wanted;
                 tops |= u32::from(kinds != 0) << i;
+                // a SymCrypt RSA key's nBitsOfModulus: a multiple of 512 up to 16384
+                moduli |= u32::from(w & 511 == 0 && (1024..=16384).contains(&w)) << i;
+            }
+            while moduli != 0 {
+                let i = moduli.trailing_zeros() as usize;
+                moduli &= moduli - 1;
+                // nBitsOfModulus is the header's fifth word
+                if let Some(at) = (pos + 4 * i).checked_sub(16) {
+                    symcrypt_at(unit, base, at, owned.clone(), out);
+                }
             }
             while tops != 0 {
                 let i = tops.trailing_zeros() as usize;
@@ -253,6 +341,10 @@ pub fn collect(
                     run_done(unit, base, run_start..pos, first..owned.end, out);
                 }
                 run_start = pos + 4;
+            } else if w & 511 == 0 && (1024..=16384).contains(&w) {
+                if let Some(at) = pos.checked_sub(16) {
+                    symcrypt_at(unit, base, at, owned.clone(), out);
+                }
             } else if w <= 256 {
                 let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
                 // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
@@ -552,6 +644,13 @@ pub(crate) fn recover_with_pool(
         ));
     }
     outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
+    for k in &collected.symcrypt {
+        if let Some(r) = symcrypt_key(bytes, &pool, k)
+            && !outcome.keys.iter().any(|o| o.key.spki == r.key.spki)
+        {
+            outcome.keys.push(r);
+        }
+    }
     for key in &mut outcome.keys {
         find_key_objects(bytes, index, key);
     }
@@ -645,7 +744,9 @@ fn pair(bytes: &[u8], pool: &Pool, warnings: &mut Vec<String>) -> Vec<Recovered>
                     if p * q != n.value || !probable_prime(p) || !probable_prime(q) {
                         continue;
                     }
-                    if let Some(r) = rebuild(bytes, Some(pool), &n.value, primes[a], primes[b], n) {
+                    if let Some(r) =
+                        rebuild(bytes, Some(pool), &n.value, primes[a], primes[b], n, None)
+                    {
                         done.push(n.value.clone());
                         out.push(r);
                     }
@@ -664,6 +765,7 @@ pub(crate) fn rebuild(
     p: &Pooled,
     q: &Pooled,
     n_pooled: &Pooled,
+    e_hint: Option<u64>,
 ) -> Option<Recovered> {
     let one = BigUint::one();
     let (p1, q1) = (&p.value - &one, &q.value - &one);
@@ -672,7 +774,13 @@ pub(crate) fn rebuild(
     // the private exponent of the right e is in memory (the key object holds
     // it): look it up among the pooled numbers, else in one pass over the file
     let mut candidates: Vec<(BigUint, BigUint)> = Vec::new();
-    for e in [65537u32, 3, 5, 17, 37] {
+    let mut exponents: Vec<u64> = e_hint.into_iter().collect();
+    exponents.extend(
+        [65537u64, 3, 5, 17, 37]
+            .iter()
+            .filter(|e| Some(**e) != e_hint),
+    );
+    for e in exponents {
         let e = BigUint::from(e);
         for m in [&lambda, &phi] {
             if let Some(d) = mod_inverse(&e, m) {
@@ -695,7 +803,7 @@ pub(crate) fn rebuild(
     let (e, d, d_site) = match chosen {
         Some(c) => c,
         None => {
-            let e = BigUint::from(65537u32);
+            let e = BigUint::from(e_hint.unwrap_or(65537));
             let d = mod_inverse(&e, &lambda)?;
             (e, d, None)
         }
@@ -730,6 +838,89 @@ pub(crate) fn rebuild(
         pkcs1_der,
         e_confirmed,
     })
+}
+
+/// Rebuild the key a SymCrypt RSA key object holds: inside its allocation,
+/// the modulus is a window of exactly `bits` bits and a prime a window that
+/// divides it (each allocation is a few KiB: a few thousand divisions at most).
+fn symcrypt_key(bytes: &[u8], pool: &Pool, k: &SymcryptKey) -> Option<Recovered> {
+    let start = usize::try_from(k.file_offset).ok()?;
+    let alloc = bytes.get(start..start.checked_add(k.total as usize)?.min(bytes.len()))?;
+    let n_len = (k.bits as usize).div_ceil(8);
+    let site = |off: usize, len: usize| Site {
+        file_offset: (start + off) as u64,
+        len: len as u32,
+        order: Order::Le,
+        record: None,
+    };
+    let mut moduli = Vec::new();
+    for off in (0..alloc.len().saturating_sub(n_len - 1)).step_by(4) {
+        let w = alloc.get(off..off + n_len)?;
+        // odd, and its top byte holds the modulus' top bit
+        let top_bit = (k.bits - 1) % 8;
+        if w.first().is_none_or(|b| b & 1 == 0) || w.last().is_none_or(|&b| b >> top_bit != 1) {
+            continue;
+        }
+        let v = BigUint::from_bytes_le(w);
+        if v.bits() == u64::from(k.bits) && v.is_odd() && looks_random(w) {
+            moduli.push((off, v));
+        }
+    }
+    for (n_off, n) in moduli.iter().take(4) {
+        for &pbits in &k.prime_bits {
+            let p_len = (pbits as usize).div_ceil(8);
+            for off in (0..alloc.len().saturating_sub(p_len - 1)).step_by(4) {
+                let Some(w) = alloc.get(off..off + p_len) else {
+                    continue;
+                };
+                let top_bit = (pbits - 1) % 8;
+                if w.first().is_none_or(|b| b & 1 == 0)
+                    || w.last().is_none_or(|&b| b >> top_bit != 1)
+                    || !looks_random(w)
+                {
+                    continue;
+                }
+                let p = BigUint::from_bytes_le(w);
+                if p.bits() != u64::from(pbits) || p.is_one() || !(n % &p).is_zero() {
+                    continue;
+                }
+                let q = n / &p;
+                if p == q || !probable_prime(&p) || !probable_prime(&q) {
+                    continue;
+                }
+                let q_le = q.to_bytes_le();
+                let q_sites: Vec<Site> = memmem::find(alloc, &q_le)
+                    .map(|o| site(o, q_le.len()))
+                    .into_iter()
+                    .collect();
+                let pooled = |value: BigUint, sites: Vec<Site>| Pooled {
+                    value,
+                    sites,
+                    from_record: false,
+                };
+                let mut r = rebuild(
+                    bytes,
+                    Some(pool),
+                    n,
+                    &pooled(p, vec![site(off, p_len)]),
+                    &pooled(q, q_sites),
+                    &pooled(n.clone(), vec![site(*n_off, n_len)]),
+                    Some(k.e),
+                )?;
+                r.components.push((
+                    "SymCrypt RSA key object",
+                    Site {
+                        file_offset: k.file_offset,
+                        len: k.total,
+                        order: Order::Le,
+                        record: None,
+                    },
+                ));
+                return Some(r);
+            }
+        }
+    }
+    None
 }
 
 /// Key objects holding the key: places that point at the BIGNUM record of n
@@ -1123,6 +1314,25 @@ mod tests {
         put(&mut r, 0x200, &record64(0x1000, 16, 0));
         put(&mut r, 0x300, &record64(0x5555_0000_0ff8, 16, 0));
         let out = run(&r, &map_at(r.len(), 0x5555_0000_0000), 4096);
+        assert!(out.keys.is_empty());
+    }
+
+    /// SymCrypt-shaped headers over noise (and one claiming a huge object):
+    /// no key, and the work stays bounded by the object size cap.
+    #[test]
+    fn symcrypt_shaped_noise_is_not_a_key() {
+        let mut b = heap(1 << 18, 8);
+        for (i, at) in (0x1000..0x30000).step_by(0x1000).enumerate() {
+            let total: u32 = if i == 0 { u32::MAX } else { 0xda0 };
+            let words = [
+                0x1001u32, total, 1, 2048, 2048, 4, 1, 2, 1024, 1024, 2, 2, 2, 0,
+            ];
+            for (k, w) in words.iter().enumerate() {
+                put(&mut b, at + 4 * k, &w.to_le_bytes());
+            }
+            put(&mut b, at + 56, &65537u64.to_le_bytes());
+        }
+        let out = run(&b, &map_at(b.len(), 0x5555_0000_0000), 1 << 16);
         assert!(out.keys.is_empty());
     }
 

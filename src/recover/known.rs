@@ -217,7 +217,15 @@ fn search_rsa(
         sites: n_sites,
         from_record: false,
     };
-    bignum::rebuild(bytes, Some(pool), n, &pooled(&p), &pooled(&q), &n_pooled)
+    bignum::rebuild(
+        bytes,
+        Some(pool),
+        n,
+        &pooled(&p),
+        &pooled(&q),
+        &n_pooled,
+        None,
+    )
 }
 
 fn search_ec(

@@ -193,7 +193,7 @@ fn rsa_detection(r: bignum::Recovered, rule_id: &'static str) -> Option<(u64, De
             name: component_name(name, site),
             file_offset: site.file_offset,
             len: u64::from(site.len),
-            encoding: if *name == "RSA object" {
+            encoding: if *name == "RSA object" || *name == "SymCrypt RSA key object" {
                 Encoding::Binary
             } else {
                 encoding_of(site.order)
