@@ -71,11 +71,17 @@ const TOPS_64: [u32; 9] = [8, 12, 16, 24, 32, 48, 64, 96, 128];
 /// BIGNUM `top` values (64-bit limbs) of EC private scalars: P-256, P-384, P-521.
 const EC_TOPS_64: [u32; 3] = [4, 6, 9];
 
-/// For each value up to 256: bit 1 when it is an RSA number's `top` in
-/// 64-bit limbs, bit 2 in 32-bit limbs; bits 4 and 8 the same for EC scalars.
-/// Entry 257 stands for every larger value (none is a `top`).
-const TOP_KINDS: [u8; 258] = {
-    let mut t = [0u8; 258];
+/// What a 32-bit word up to 16384 may be: bit 1 an RSA number's BIGNUM
+/// `top` in 64-bit limbs, bit 2 in 32-bit limbs, bits 4 and 8 the same for EC
+/// scalars, bit 16 a SymCrypt RSA key's `nBitsOfModulus` (a multiple of 512
+/// from 1024). The last entry stands for every larger value (nothing).
+const TOP_KINDS: [u8; 16386] = {
+    let mut t = [0u8; 16386];
+    let mut bits = 1024;
+    while bits <= 16384 {
+        t[bits] |= 16;
+        bits += 512;
+    }
     let mut i = 0;
     while i < TOPS_64.len() {
         t[TOPS_64[i] as usize] |= 1;
@@ -240,7 +246,7 @@ pub fn collect(
     ec_scalars: bool,
     out: &mut Collected,
 ) {
-    let wanted: u8 = if ec_scalars { 0xf } else { 0x3 };
+    let wanted: u8 = if ec_scalars { 0x1f } else { 0x13 };
     let first = owned.start + (phase + 4 - owned.start % 4) % 4;
     if first >= owned.end {
         return;
@@ -287,22 +293,12 @@ pub fn collect(
         {
             // a mixed block (heap data): bit masks of its zero words and of
             // its words that may be a BIGNUM `top`, then only those words
-            let (mut zeros, mut tops, mut moduli) = (0u32, 0u32, 0u32);
+            let (mut zeros, mut tops) = (0u32, 0u32);
             for (i, c) in b.chunks_exact(4).enumerate() {
                 let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                 zeros |= u32::from(w == 0) << i;
-                let kinds = TOP_KINDS[w.min(257) as usize] & wanted;
+                let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
                 tops |= u32::from(kinds != 0) << i;
-                // a SymCrypt RSA key's nBitsOfModulus: a multiple of 512 up to 16384
-                moduli |= u32::from(w & 511 == 0 && (1024..=16384).contains(&w)) << i;
-            }
-            while moduli != 0 {
-                let i = moduli.trailing_zeros() as usize;
-                moduli &= moduli - 1;
-                // nBitsOfModulus is the header's fifth word
-                if let Some(at) = (pos + 4 * i).checked_sub(16) {
-                    symcrypt_at(unit, base, at, owned.clone(), out);
-                }
             }
             while tops != 0 {
                 let i = tops.trailing_zeros() as usize;
@@ -310,6 +306,12 @@ pub fn collect(
                 let at = pos + 4 * i;
                 let w = u32_at(unit, at).unwrap_or(0);
                 let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
+                // a SymCrypt RSA key's nBitsOfModulus is its header's fifth word
+                if kinds & 16 != 0
+                    && let Some(header) = at.checked_sub(16)
+                {
+                    symcrypt_at(unit, base, header, owned.clone(), out);
+                }
                 // BIGNUM `top` field: 64-bit record at at-8, 32-bit record at at-4
                 if kinds & 5 != 0 && at >= 8 && (at - 8) % 8 == addr8 % 8 {
                     record_at(unit, base, at - 8, 8, owned.clone(), out);
@@ -341,7 +343,7 @@ pub fn collect(
                     run_done(unit, base, run_start..pos, first..owned.end, out);
                 }
                 run_start = pos + 4;
-            } else if w & 511 == 0 && (1024..=16384).contains(&w) {
+            } else if TOP_KINDS.get(w as usize).is_some_and(|k| k & 16 != 0) {
                 if let Some(at) = pos.checked_sub(16) {
                     symcrypt_at(unit, base, at, owned.clone(), out);
                 }
