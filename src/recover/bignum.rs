@@ -75,7 +75,7 @@ const EC_TOPS_64: [u32; 3] = [4, 6, 9];
 /// `top` in 64-bit limbs, bit 2 in 32-bit limbs, bits 4 and 8 the same for EC
 /// scalars, bit 16 a SymCrypt RSA key's `nBitsOfModulus` (a multiple of 512
 /// from 1024). The last entry stands for every larger value (nothing).
-const TOP_KINDS: [u8; 16386] = {
+static TOP_KINDS: [u8; 16386] = {
     let mut t = [0u8; 16386];
     let mut bits = 1024;
     while bits <= 16384 {
