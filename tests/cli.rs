@@ -2613,7 +2613,8 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
 /// Microsoft SymCrypt (its Linux build) generated RSA-2048 and RSA-3072 keys.
 /// SymCrypt keeps each number once, so nothing repeats and no OpenSSL record
 /// points at it; keysweep recognises the SYMCRYPT_RSAKEY objects and rebuilds
-/// both keys, with the fingerprints of the public keys SymCrypt exported.
+/// both keys, with the fingerprints of the public keys SymCrypt exported. The
+/// AES keys SymCrypt expanded are found by their round keys.
 #[test]
 fn symcrypt_key_objects_are_rebuilt() {
     let expect: Vec<Vec<String>> = std::fs::read_to_string(dump("symcrypt.expect"))
@@ -2621,12 +2622,33 @@ fn symcrypt_key_objects_are_rebuilt() {
         .lines()
         .map(|l| l.split_whitespace().map(str::to_string).collect())
         .collect();
-    assert_eq!(expect.len(), 2);
+    assert_eq!(expect.len(), 5);
     for ext in ["core", "dmp"] {
         let (code, report) = scan_json(&[s(&dump(&format!("symcrypt.{ext}")))]);
         assert_eq!(code, 1);
-        assert_eq!(report.findings.len(), 2, "{ext}: {:#?}", report.findings);
-        for e in &expect {
+        let rsa = report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "rsa-private-key-bignum");
+        assert_eq!(rsa.count(), 2, "{ext}: {:#?}", report.findings);
+        // SymCrypt's expanded AES keys: encryption and decryption round keys
+        for e in expect.iter().filter(|e| e[0] == "aes") {
+            let schedules: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|f| {
+                    f.rule_id == "aes-key-schedule"
+                        && f.fingerprint.as_deref() == Some(e[2].as_str())
+                })
+                .map(|f| f.key.as_ref().unwrap().schedule.as_deref().unwrap_or(""))
+                .collect();
+            assert!(
+                schedules.contains(&"encrypt") && schedules.contains(&"decrypt"),
+                "{ext}: AES-{} {schedules:?}",
+                e[1]
+            );
+        }
+        for e in expect.iter().filter(|e| e[0] == "rsa") {
             let f = report
                 .findings
                 .iter()
