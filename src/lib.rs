@@ -38,3 +38,5 @@ pub mod progress;
 pub mod recover;
 pub mod report;
 pub mod rules;
+#[cfg(test)]
+mod testutil;

@@ -418,21 +418,10 @@ mod tests {
     use super::*;
     use crate::container::{ContainerKind, MemoryMap};
     use crate::detect::{Encoding, default_detectors, utf16le};
+    use crate::testutil::noise;
 
     const KEY: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
     const EC_KEY: &str = include_str!("../../fixtures/keys/ec-p256-sec1.pem");
-
-    /// Deterministic noise, so failures reproduce.
-    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed >> 24) as u8
-            })
-            .collect()
-    }
 
     fn scan_all_ways(engine: &Engine, bytes: &[u8]) -> Vec<Vec<(u64, Encoding, Option<String>)>> {
         let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());

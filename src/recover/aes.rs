@@ -504,6 +504,7 @@ fn inv_mix_column(w: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::noise;
 
     #[test]
     fn filter_deltas_match_the_shapes() {
@@ -546,17 +547,6 @@ mod tests {
         (0..s.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed >> 24) as u8
-            })
             .collect()
     }
 

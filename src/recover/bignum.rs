@@ -1067,6 +1067,7 @@ fn pkcs1_der(n: &BigUint, e: &BigUint, d: &BigUint, p: &BigUint, q: &BigUint) ->
 mod tests {
     use super::*;
     use crate::container::{ContainerKind, MemoryMap, Region, RegionKind};
+    use crate::testutil::noise;
     use der::Decode;
 
     const PEM: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
@@ -1088,17 +1089,6 @@ mod tests {
             le(k.private_exponent),
             fp,
         )
-    }
-
-    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
-        (0..len)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed >> 24) as u8
-            })
-            .collect()
     }
 
     /// A heap-like buffer: short runs of noise between zero words.
