@@ -156,6 +156,10 @@ pub struct SymcryptKey {
 /// Most SymCrypt key objects one file contributes.
 const MAX_SYMCRYPT: usize = 256;
 
+/// Most `n mod p` tests the SymCrypt objects of one file get (a real object
+/// needs a few dozen; shaped noise cannot make the search quadratic).
+const SYMCRYPT_DIVISIONS: usize = 1 << 16;
+
 /// Largest SymCrypt key object read (an RSA-16384 key object is under 32 KiB).
 const MAX_SYMCRYPT_BYTES: u32 = 128 << 10;
 
@@ -646,12 +650,19 @@ pub(crate) fn recover_with_pool(
         ));
     }
     outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
+    let mut budget = SYMCRYPT_DIVISIONS;
     for k in &collected.symcrypt {
-        if let Some(r) = symcrypt_key(bytes, &pool, k)
+        if let Some(r) = symcrypt_key(bytes, &pool, k, &mut budget)
             && !outcome.keys.iter().any(|o| o.key.spki == r.key.spki)
         {
             outcome.keys.push(r);
         }
+    }
+    if budget == 0 {
+        outcome.warnings.push(format!(
+            "the search inside {} SymCrypt-shaped key objects stopped after {SYMCRYPT_DIVISIONS} tests",
+            collected.symcrypt.len()
+        ));
     }
     for key in &mut outcome.keys {
         find_key_objects(bytes, index, key);
@@ -845,7 +856,12 @@ pub(crate) fn rebuild(
 /// Rebuild the key a SymCrypt RSA key object holds: inside its allocation,
 /// the modulus is a window of exactly `bits` bits and a prime a window that
 /// divides it (each allocation is a few KiB: a few thousand divisions at most).
-fn symcrypt_key(bytes: &[u8], pool: &Pool, k: &SymcryptKey) -> Option<Recovered> {
+fn symcrypt_key(
+    bytes: &[u8],
+    pool: &Pool,
+    k: &SymcryptKey,
+    budget: &mut usize,
+) -> Option<Recovered> {
     let start = usize::try_from(k.file_offset).ok()?;
     let alloc = bytes.get(start..start.checked_add(k.total as usize)?.min(bytes.len()))?;
     let n_len = (k.bits as usize).div_ceil(8);
@@ -856,7 +872,9 @@ fn symcrypt_key(bytes: &[u8], pool: &Pool, k: &SymcryptKey) -> Option<Recovered>
         record: None,
     };
     let mut moduli = Vec::new();
-    for off in (0..alloc.len().saturating_sub(n_len - 1)).step_by(4) {
+    // SymCrypt aligns its digit arrays (SYMCRYPT_ASYM_ALIGN, 32 bytes on
+    // x86-64) inside a 16-aligned allocation: 16-byte steps find them all
+    for off in (0..alloc.len().saturating_sub(n_len - 1)).step_by(16) {
         let w = alloc.get(off..off + n_len)?;
         // odd, and its top byte holds the modulus' top bit
         let top_bit = (k.bits - 1) % 8;
@@ -882,6 +900,10 @@ fn symcrypt_key(bytes: &[u8], pool: &Pool, k: &SymcryptKey) -> Option<Recovered>
                 {
                     continue;
                 }
+                if *budget == 0 {
+                    return None;
+                }
+                *budget -= 1;
                 let p = BigUint::from_bytes_le(w);
                 if p.bits() != u64::from(pbits) || p.is_one() || !(n % &p).is_zero() {
                     continue;
