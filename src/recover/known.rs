@@ -81,6 +81,16 @@ pub(crate) fn search(
     out
 }
 
+/// A 64-bit digest of a window: what the searches remember of the windows
+/// they tested (8 bytes each, however long the window), so a million tests
+/// stay in a few megabytes.
+fn digest(window: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    window.hash(&mut h);
+    h.finish()
+}
+
 /// Every copy (up to [`MAX_HITS`]) of a value in its given forms.
 fn copies(bytes: &[u8], forms: &[(Vec<u8>, Order)]) -> Vec<Site> {
     let mut sites = Vec::new();
@@ -150,7 +160,7 @@ fn search_rsa(
         if le.first()? & 1 == 0 || *le.last()? < 0x80 || !bignum::looks_random(le) {
             return None;
         }
-        if !tried.insert(le.to_vec()) {
+        if !tried.insert(digest(le)) {
             return None;
         }
         *tests += 1;
@@ -248,7 +258,7 @@ fn search_ec(
     let mut tests = 0usize;
     let mut tried = std::collections::HashSet::new();
     let mut test = |be: &[u8]| -> bool {
-        if tests >= MAX_SCALAR_TESTS || !bignum::looks_random(be) || !tried.insert(be.to_vec()) {
+        if tests >= MAX_SCALAR_TESTS || !bignum::looks_random(be) || !tried.insert(digest(be)) {
             return false;
         }
         tests += 1;
