@@ -236,16 +236,13 @@ impl Detector for PatternDetector {
             let near_end = (w.anchor + NEAR).min(w.text.len());
             let near_start = w.anchor.saturating_sub(NEAR);
             let near = w.text.get(near_start..near_end).unwrap_or_default();
-            let reaches_end = r
-                .regex
-                .find_iter(near)
-                .any(|m| m.end() == near.len() && near_end < w.text.len());
-            let quick_miss = !reaches_end
-                && !r
-                    .regex
-                    .find_iter(near)
-                    .any(|m| near_start + m.start() <= w.anchor && w.anchor < near_start + m.end());
-            if quick_miss {
+            let truncated = near_end < w.text.len();
+            let worth_a_full_look = r.regex.find_iter(near).any(|m| {
+                let covers_hit =
+                    near_start + m.start() <= w.anchor && w.anchor < near_start + m.end();
+                covers_hit || (truncated && m.end() == near.len())
+            });
+            if !worth_a_full_look {
                 continue;
             }
             for caps in r.regex.captures_iter(w.text) {
