@@ -339,7 +339,7 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
             if t.expired { ", expired" } else { "" },
             text.len()
         ),
-        None => redact(&text),
+        None => redact(&text, &r.keywords),
     };
     Some(Detection {
         start: 0,
@@ -357,11 +357,20 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
     })
 }
 
-/// The first four characters, then only the length: enough to recognise a
-/// token's family and tell copies apart, not to use it.
-pub fn redact(secret: &str) -> String {
-    let shown: String = secret.chars().take(4).collect();
-    format!("{shown}…({} chars)", secret.chars().count())
+/// What a preview may show of a secret: the keyword it starts with (a
+/// token's family, `ghp_`, `AKIA`, ...), then only its length. A secret that
+/// does not start with a keyword (a password, an account key) shows nothing
+/// of itself: even a few characters of a password are worth hiding.
+pub fn redact(secret: &str, keywords: &[String]) -> String {
+    let lower = secret.to_ascii_lowercase();
+    let prefix = keywords
+        .iter()
+        .filter(|k| lower.starts_with(&k.to_ascii_lowercase()))
+        .map(|k| k.len())
+        .max()
+        .and_then(|n| secret.get(..n))
+        .unwrap_or("");
+    format!("{prefix}…({} chars)", secret.chars().count())
 }
 
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
@@ -439,6 +448,16 @@ mod tests {
             ]
         );
         assert_eq!(case_forms("password"), ["password", "PASSWORD", "Password"]);
+    }
+
+    #[test]
+    fn previews_show_a_token_family_never_a_password() {
+        let kw = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            redact("ghp_abcdefgh", &kw(&["ghp_", "gho_"])),
+            "ghp_…(12 chars)"
+        );
+        assert_eq!(redact("hunter2hunter2", &kw(&["password"])), "…(14 chars)");
     }
 
     #[test]

@@ -96,7 +96,10 @@ impl<W: Write> ReportSink for TextSink<W> {
                 Some(k) if k.validated => "validated",
                 Some(k) if k.truncated => "truncated",
                 Some(k) if k.encrypted => "encrypted",
-                _ => "not validated",
+                Some(_) => "not validated",
+                // tokens and credentials: the pattern matched, nothing more to check
+                None if f.token.as_ref().is_some_and(|t| t.expired) => "expired",
+                None => "matched",
             };
             let fp = f
                 .fingerprint
