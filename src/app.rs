@@ -233,7 +233,7 @@ fn scan_file_inner(
             record.container = Some(ContainerKind::Raw);
             record
                 .warnings
-                .push("file cannot be memory-mapped; scanned as a stream of raw bytes".to_string());
+                .push("file cannot be memory-mapped; scanned as a stream of raw bytes (RSA keys held as numbers are only looked for in mapped files)".to_string());
             let map = container::MemoryMap::raw(u64::MAX, ContainerKind::Raw, Vec::new());
             match engine.scan_reader(&mut file) {
                 Ok((located, stats)) => {
