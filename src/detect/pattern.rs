@@ -304,10 +304,11 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
         return None;
     }
     let text = String::from_utf8_lossy(secret).into_owned();
+    let lower = text.to_ascii_lowercase();
     if r.allow_regexes.iter().any(|a| a.is_match(secret))
         || r.stopwords
             .iter()
-            .any(|s| text.to_ascii_lowercase().contains(&s.to_ascii_lowercase()))
+            .any(|s| lower.contains(&s.to_ascii_lowercase()))
     {
         return None;
     }

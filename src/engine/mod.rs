@@ -287,14 +287,8 @@ impl Engine {
             let s = self.scan_unit(&buf, kept..owned_end, &mut scratch);
             if self.recovery.is_active() {
                 // streams have no address map: only what needs none (AES schedules)
-                let mut ignored = Collected::default();
-                self.recovery.sweep_stream(
-                    &buf,
-                    base,
-                    kept..owned_end,
-                    &mut scratch.found,
-                    &mut ignored,
-                );
+                self.recovery
+                    .sweep_stream(&buf, base, kept..owned_end, &mut scratch.found);
             }
             stats.bytes += s.bytes;
             stats.candidates += s.candidates;

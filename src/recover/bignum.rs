@@ -125,8 +125,6 @@ pub struct Collected {
     pub records: Vec<Record>,
     /// Candidate SymCrypt RSA key objects.
     pub symcrypt: Vec<SymcryptKey>,
-    /// Bytes in non-zero runs too long for the layout-free search.
-    pub long_run_bytes: u64,
     /// Starts or records dropped because a cap was reached.
     pub dropped: u64,
 }
@@ -164,9 +162,9 @@ const SYMCRYPT_DIVISIONS: usize = 1 << 16;
 const MAX_SYMCRYPT_BYTES: u32 = 128 << 10;
 
 /// A SymCrypt RSA key header at `at`, if the words there have its shape.
-fn symcrypt_at(unit: &[u8], base: u64, at: usize, owned: Range<usize>, out: &mut Collected) {
-    // (ownership goes by the nBitsOfModulus word, which the caller found in its range)
-    let _ = owned;
+/// (It belongs to the chunk whose range holds its nBitsOfModulus word, where
+/// the caller found it.)
+fn symcrypt_at(unit: &[u8], base: u64, at: usize, out: &mut Collected) {
     if out.symcrypt.len() >= MAX_SYMCRYPT {
         return;
     }
@@ -218,7 +216,6 @@ impl Collected {
         let room = MAX_RECORDS.saturating_sub(self.records.len());
         self.dropped += other.records.len().saturating_sub(room) as u64;
         self.records.extend(other.records.into_iter().take(room));
-        self.long_run_bytes += other.long_run_bytes;
         self.dropped += other.dropped;
         let room = MAX_SYMCRYPT.saturating_sub(self.symcrypt.len());
         self.symcrypt.extend(other.symcrypt.into_iter().take(room));
@@ -309,20 +306,8 @@ pub fn collect(
                 tops &= tops - 1;
                 let at = pos + 4 * i;
                 let w = u32_at(unit, at).unwrap_or(0);
-                let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
-                // a SymCrypt RSA key's nBitsOfModulus is its header's fifth word
-                if kinds & 16 != 0
-                    && let Some(header) = at.checked_sub(16)
-                {
-                    symcrypt_at(unit, base, header, owned.clone(), out);
-                }
-                // BIGNUM `top` field: 64-bit record at at-8, 32-bit record at at-4
-                if kinds & 5 != 0 && at >= 8 && (at - 8) % 8 == addr8 % 8 {
-                    record_at(unit, base, at - 8, 8, owned.clone(), out);
-                }
-                if kinds & 10 != 0 && at >= 4 {
-                    record_at(unit, base, at - 4, 4, owned.clone(), out);
-                }
+                let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
+                word_hit(unit, base, at, kinds, addr8, &owned, out);
             }
             if zeros != 0 {
                 // only the run that began before this block can be long enough
@@ -347,19 +332,9 @@ pub fn collect(
                     run_done(unit, base, run_start..pos, first..owned.end, out);
                 }
                 run_start = pos + 4;
-            } else if TOP_KINDS.get(w as usize).is_some_and(|k| k & 16 != 0) {
-                if let Some(at) = pos.checked_sub(16) {
-                    symcrypt_at(unit, base, at, owned.clone(), out);
-                }
-            } else if w <= 256 {
-                let kinds = TOP_KINDS.get(w as usize).copied().unwrap_or(0) & wanted;
-                // BIGNUM `top` field: 64-bit record at pos-8, 32-bit record at pos-4
-                if kinds & 5 != 0 && pos >= 8 && (pos - 8) % 8 == addr8 % 8 {
-                    record_at(unit, base, pos - 8, 8, owned.clone(), out);
-                }
-                if kinds & 10 != 0 && pos >= 4 {
-                    record_at(unit, base, pos - 4, 4, owned.clone(), out);
-                }
+            } else {
+                let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
+                word_hit(unit, base, pos, kinds, addr8, &owned, out);
             }
             pos += 4;
         }
@@ -377,17 +352,39 @@ pub fn collect(
     }
 }
 
+/// The word at `at` is of `kinds` (a [`TOP_KINDS`] entry): look for the
+/// structures it may belong to.
+fn word_hit(
+    unit: &[u8],
+    base: u64,
+    at: usize,
+    kinds: u8,
+    addr8: usize,
+    owned: &Range<usize>,
+    out: &mut Collected,
+) {
+    // a SymCrypt RSA key's nBitsOfModulus is its header's fifth word
+    if kinds & 16 != 0
+        && let Some(header) = at.checked_sub(16)
+    {
+        symcrypt_at(unit, base, header, out);
+    }
+    // BIGNUM `top` field: 64-bit record at at-8, 32-bit record at at-4
+    if kinds & 5 != 0 && at >= 8 && (at - 8) % 8 == addr8 % 8 {
+        record_at(unit, base, at - 8, 8, owned.clone(), out);
+    }
+    if kinds & 10 != 0 && at >= 4 {
+        record_at(unit, base, at - 4, 4, owned.clone(), out);
+    }
+}
+
 /// A run of non-zero words ended: search it for window starts in `owned`
-/// if it is short enough to be heap data, else count it as skipped.
+/// if it is short enough to be heap data (longer runs are high-entropy data:
+/// code, compressed or random bytes).
 fn run_done(unit: &[u8], base: u64, run: Range<usize>, owned: Range<usize>, out: &mut Collected) {
     let len = run.end.saturating_sub(run.start);
     let mine = run.start.max(owned.start)..run.end.min(owned.end);
-    if mine.is_empty() {
-        return;
-    }
-    if len > MAX_RUN {
-        out.long_run_bytes += (mine.end - mine.start) as u64;
-    } else if len >= 64 {
+    if !mine.is_empty() && (64..=MAX_RUN).contains(&len) {
         starts_in(unit, base, run, mine, out);
     }
 }
@@ -580,10 +577,6 @@ pub struct Outcome {
     pub keys: Vec<Recovered>,
     /// Limits that were reached, for the file's warnings.
     pub warnings: Vec<String>,
-    /// Bytes in non-zero runs too long for the layout-free search (high
-    /// entropy data: code, compressed or random bytes); records there were
-    /// still followed.
-    pub long_run_bytes: u64,
 }
 
 /// Correlate one file's collected candidates into RSA keys.
@@ -642,7 +635,6 @@ pub(crate) fn recover_with_pool(
         }
         i = j;
     }
-    outcome.long_run_bytes = collected.long_run_bytes;
     if collected.dropped > 0 || pool.overflow > 0 {
         outcome.warnings.push(format!(
             "layout-free RSA search reached its limits ({} candidates dropped); keys held only in the dropped places may be missed",

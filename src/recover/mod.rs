@@ -102,7 +102,6 @@ impl Recovery {
         base: u64,
         owned: Range<usize>,
         found: &mut Vec<Detection>,
-        collected: &mut bignum::Collected,
     ) {
         if let Some(finder) = &self.aes {
             let phase4 = ((4 - base % 4) % 4) as usize;
@@ -110,7 +109,6 @@ impl Recovery {
             finder.find(buf, owned, phase4, &mut schedules);
             aes::AesFinder::detections(schedules, found);
         }
-        let _ = collected;
     }
 
     /// Correlate what the chunks of one mapped file collected: recovered RSA
