@@ -307,7 +307,7 @@ pub fn collect(
                 let at = pos + 4 * i;
                 let w = u32_at(unit, at).unwrap_or(0);
                 let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
-                word_hit(unit, base, at, kinds, addr8, &owned, out);
+                word_hit(unit, base, at, kinds, addr8, out);
             }
             if zeros != 0 {
                 // only the run that began before this block can be long enough
@@ -334,7 +334,7 @@ pub fn collect(
                 run_start = pos + 4;
             } else {
                 let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
-                word_hit(unit, base, pos, kinds, addr8, &owned, out);
+                word_hit(unit, base, pos, kinds, addr8, out);
             }
             pos += 4;
         }
@@ -354,15 +354,7 @@ pub fn collect(
 
 /// The word at `at` is of `kinds` (a [`TOP_KINDS`] entry): look for the
 /// structures it may belong to.
-fn word_hit(
-    unit: &[u8],
-    base: u64,
-    at: usize,
-    kinds: u8,
-    addr8: usize,
-    owned: &Range<usize>,
-    out: &mut Collected,
-) {
+fn word_hit(unit: &[u8], base: u64, at: usize, kinds: u8, addr8: usize, out: &mut Collected) {
     // a SymCrypt RSA key's nBitsOfModulus is its header's fifth word
     if kinds & 16 != 0
         && let Some(header) = at.checked_sub(16)
@@ -371,10 +363,10 @@ fn word_hit(
     }
     // BIGNUM `top` field: 64-bit record at at-8, 32-bit record at at-4
     if kinds & 5 != 0 && at >= 8 && (at - 8) % 8 == addr8 % 8 {
-        record_at(unit, base, at - 8, 8, owned.clone(), out);
+        record_at(unit, base, at - 8, 8, out);
     }
     if kinds & 10 != 0 && at >= 4 {
-        record_at(unit, base, at - 4, 4, owned.clone(), out);
+        record_at(unit, base, at - 4, 4, out);
     }
 }
 
@@ -407,17 +399,9 @@ fn starts_in(unit: &[u8], base: u64, run: Range<usize>, mine: Range<usize>, out:
     }
 }
 
-fn record_at(
-    unit: &[u8],
-    base: u64,
-    at: usize,
-    limb: usize,
-    owned: Range<usize>,
-    out: &mut Collected,
-) {
-    if !owned.contains(&at) {
-        return;
-    }
+/// (A record belongs to the chunk whose range holds its `top` field, where
+/// the caller found it, even when its pointer lies in the chunk before.)
+fn record_at(unit: &[u8], base: u64, at: usize, limb: usize, out: &mut Collected) {
     let (ptr, fields) = if limb == 8 {
         (u64_at(unit, at), at + 8)
     } else {
@@ -1209,6 +1193,32 @@ mod tests {
                     .all(|(c, s)| *c == "d" || s.record.is_some())
             );
         }
+    }
+
+    /// A record that straddles a chunk seam (its pointer in one chunk, its
+    /// `top` in the next) is found all the same.
+    #[test]
+    fn records_across_chunk_seams() {
+        let (n, p, q, _, fp) = key();
+        let vaddr = 0x5555_0000_0000u64;
+        let mut b = heap(1 << 16, 9);
+        let (n_at, p_at, q_at) = (0x2000, 0x3000, 0x3400);
+        for (at, v) in [(n_at, &n), (p_at, &p), (q_at, &q)] {
+            put(&mut b, at - 8, &[0; 8]);
+            put(&mut b, at, v);
+            put(&mut b, at + v.len(), &[0; 8]);
+        }
+        // each record's `top` is the first word of a 4 KiB chunk
+        for (i, (at, limbs)) in [(n_at, 32), (p_at, 16), (q_at, 16)].into_iter().enumerate() {
+            put(
+                &mut b,
+                0x8000 + 0x1000 * i - 8,
+                &record64(vaddr + at as u64, limbs, 1),
+            );
+        }
+        let out = run(&b, &map_at(b.len(), vaddr), 4096);
+        assert_eq!(out.keys.len(), 1);
+        assert_eq!(out.keys[0].key.fingerprint().unwrap(), fp);
     }
 
     /// 32-bit processes: 4-byte limbs and 20-byte records with 32-bit pointers.
