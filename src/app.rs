@@ -412,6 +412,26 @@ pub fn rules_list(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Clean)
 }
 
+/// `keysweep rules anchors`: the prefilter's literals as regular expressions
+/// (`(?-u:\xNN)` for bytes outside printable ASCII), so a literal-search tool
+/// can be timed doing exactly the first pass keysweep does.
+pub fn rules_anchors(out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let engine = crate::engine::Engine::for_families(&[], false)?;
+    for literal in engine.searched_literals() {
+        let mut line = String::from("(?-u:");
+        for b in literal {
+            if b.is_ascii_alphanumeric() || b == b' ' || b == b'_' || b == b'-' {
+                line.push(char::from(b));
+            } else {
+                line.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        line.push(')');
+        writeln!(out, "{line}")?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
 /// `keysweep rules check PATH`: every problem on its own line, naming file and rule.
 pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let files = match crate::rules::load_path(path) {

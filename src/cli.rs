@@ -48,6 +48,10 @@ pub enum RulesCommand {
         /// A `.toml` rule file, or a directory of them.
         path: PathBuf,
     },
+    /// Print every literal the default scan's prefilter searches (ASCII,
+    /// UTF-16LE and binary forms), one regular expression a line with
+    /// non-printing bytes escaped: `rg -a -f FILE` does the same first pass.
+    Anchors,
 }
 
 /// Report formats.

@@ -13,6 +13,7 @@ fn main() {
         Command::Baseline(args) => app::baseline(args.scan),
         Command::Rules(RulesCommand::List) => app::rules_list(&mut stdout),
         Command::Rules(RulesCommand::Check { path }) => app::rules_check(&path, &mut stdout),
+        Command::Rules(RulesCommand::Anchors) => app::rules_anchors(&mut stdout),
     };
     let status = result.unwrap_or_else(|e| {
         eprintln!("keysweep: error: {e:#}");

@@ -1414,6 +1414,40 @@ fn rules_list_and_check() {
     assert!(out.contains("broken.toml"), "{out}");
 }
 
+/// `rules anchors` lists the prefilter's literals as regular expressions a
+/// literal-search tool takes (the comparison harness feeds them to rg): each
+/// compiles, and together they match what keysweep's first pass matches.
+#[test]
+fn rules_anchors_are_the_prefilter_literals() {
+    let (code, out, _) = run(&["rules", "anchors"]);
+    assert_eq!(code, 0);
+    let anchors: Vec<regex::bytes::Regex> = out
+        .lines()
+        .map(|l| regex::bytes::Regex::new(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert!(anchors.len() > 40, "{}", anchors.len());
+    let wide = |t: &str| t.bytes().flat_map(|b| [b, 0]).collect::<Vec<u8>>();
+    for hay in [
+        b"-----BEGIN PRIVATE KEY-----".to_vec(),
+        wide("-----BEGIN PRIVATE KEY-----"),
+        b"clientSecret".to_vec(),
+        wide("signingKey"),
+        vec![
+            0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01,
+        ],
+    ] {
+        assert!(
+            anchors.iter().any(|a| a.is_match(&hay)),
+            "nothing matches {hay:?}"
+        );
+    }
+    assert!(
+        !anchors
+            .iter()
+            .any(|a| a.is_match(b"plain words, nothing else"))
+    );
+}
+
 /// Each JWK file jwcrypto wrote gives one finding per private key, with the
 /// fingerprint openssl computes for the same key; public keys give none.
 #[test]

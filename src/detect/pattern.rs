@@ -113,16 +113,20 @@ pub struct PatternRule {
 /// The detector running every pattern rule.
 pub struct PatternDetector {
     rules: Vec<PatternRule>,
+    /// Every keyword form, once, with the rules it belongs to.
+    keywords: Vec<(&'static [u8], Vec<usize>)>,
+    /// What the prefilter searches: substrings shared by keywords ([`shared_anchors`]).
     anchors: Vec<&'static [u8]>,
-    anchor_rules: Vec<Vec<usize>>,
+    /// For each anchor, the keywords it stands for and where in each it sits.
+    anchor_keywords: Vec<Vec<(usize, usize)>>,
     rule_ids: Vec<&'static str>,
 }
 
 impl PatternDetector {
-    /// A detector for `rules`: keywords shared by several rules are searched once.
+    /// A detector for `rules`: keywords shared by several rules are searched
+    /// once, and keywords sharing a substring are searched as that substring.
     pub fn new(rules: Vec<PatternRule>) -> PatternDetector {
-        let mut anchors: Vec<&'static [u8]> = Vec::new();
-        let mut anchor_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keywords: Vec<(&'static [u8], Vec<usize>)> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for k in &r.keywords {
                 let forms = if r.case_insensitive {
@@ -131,26 +135,121 @@ impl PatternDetector {
                     vec![k.clone()]
                 };
                 for form in forms {
-                    match anchors.iter().position(|a| *a == form.as_bytes()) {
-                        Some(at) if !anchor_rules[at].contains(&i) => anchor_rules[at].push(i),
+                    match keywords.iter_mut().find(|(kw, _)| *kw == form.as_bytes()) {
+                        Some((_, owners)) if !owners.contains(&i) => owners.push(i),
                         Some(_) => {}
                         None => {
-                            // rules live for the whole run: their anchors are leaked once
-                            anchors.push(Box::leak(form.into_bytes().into_boxed_slice()));
-                            anchor_rules.push(vec![i]);
+                            // rules live for the whole run: their keywords are leaked once
+                            keywords
+                                .push((Box::leak(form.into_bytes().into_boxed_slice()), vec![i]));
                         }
                     }
                 }
             }
         }
+        let forms: Vec<&[u8]> = keywords.iter().map(|(k, _)| *k).collect();
+        let mut anchors = Vec::new();
+        let mut anchor_keywords = Vec::new();
+        for (anchor, members) in shared_anchors(&forms) {
+            anchors.push(&*Box::leak(anchor.into_boxed_slice()));
+            anchor_keywords.push(members);
+        }
         let rule_ids = rules.iter().map(|r| r.id).collect();
         PatternDetector {
             rules,
+            keywords,
             anchors,
-            anchor_rules,
+            anchor_keywords,
             rule_ids,
         }
     }
+
+    /// Where keyword `k` would start for an anchor hit at `c.pos` that sits
+    /// `offset` characters into it, if the keyword really is there.
+    fn keyword_at(&self, c: &Candidate<'_>, k: &[u8], offset: usize) -> Option<usize> {
+        let stride = match c.encoding {
+            Encoding::Utf16le => 2,
+            _ => 1,
+        };
+        let start = c.pos.checked_sub(offset * stride)?;
+        let text = c.unit.get(start..start + k.len() * stride)?;
+        let here = if stride == 1 {
+            text == k
+        } else {
+            text.chunks_exact(2).zip(k).all(|(unit, &b)| unit == [b, 0])
+        };
+        here.then_some(start)
+    }
+}
+
+/// Shortest substring of a keyword the prefilter searches for it (a keyword
+/// shorter than this is searched whole).
+const MIN_SHARED_ANCHOR: usize = 4;
+
+/// Longest substring considered as a shared anchor: the prefilter's filter
+/// looks at 4 bytes at most, and longer anchors only cut verification work.
+const MAX_SHARED_ANCHOR: usize = 12;
+
+/// An anchor and the keywords it stands for: `(keyword index, offset of the
+/// anchor in the keyword)`.
+pub type SharedAnchor = (Vec<u8>, Vec<(usize, usize)>);
+
+/// A small set of substrings covering `keywords`, each keyword assigned to one
+/// anchor with its offset in the keyword: `(anchor, [(keyword, offset)])`.
+///
+/// The prefilter searches every pattern in one SIMD pass only while they are
+/// few (its packed searcher takes 128 at most, each in ASCII and UTF-16LE),
+/// and case forms multiply keywords: `client_secret`, `clientSecret` and
+/// `ClientSecret` share `ecret`. Greedy set cover: the substring shared by
+/// the most keywords still uncovered first, the longer one on a tie. A hit
+/// is turned back into the keywords it stands for by comparing them in
+/// place, so rules see exactly the keyword hits they would have seen.
+pub fn shared_anchors(keywords: &[&[u8]]) -> Vec<SharedAnchor> {
+    use std::collections::BTreeMap;
+    // every candidate substring with the keywords holding it (first offset)
+    let mut holders: BTreeMap<&[u8], Vec<(usize, usize)>> = BTreeMap::new();
+    for (ki, k) in keywords.iter().enumerate() {
+        let shortest = MIN_SHARED_ANCHOR.min(k.len());
+        for len in shortest..=MAX_SHARED_ANCHOR.min(k.len()) {
+            for off in 0..=k.len() - len {
+                let Some(sub) = k.get(off..off + len) else {
+                    continue;
+                };
+                let list = holders.entry(sub).or_default();
+                if !list.iter().any(|&(held, _)| held == ki) {
+                    list.push((ki, off));
+                }
+            }
+        }
+    }
+    let mut covered = vec![false; keywords.len()];
+    let mut out = Vec::new();
+    while covered.iter().any(|c| !c) {
+        let best = holders
+            .iter()
+            .map(|(sub, list)| {
+                let n = list.iter().filter(|&&(ki, _)| !covered[ki]).count();
+                (n, sub.len(), *sub)
+            })
+            .filter(|&(n, _, _)| n > 0)
+            // most keywords, then longest, then the first in byte order
+            .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.cmp(a.2)));
+        let Some((_, _, sub)) = best else { break };
+        let members: Vec<(usize, usize)> = holders
+            .get(sub)
+            .map(|list| {
+                list.iter()
+                    .filter(|&&(ki, _)| !covered[ki])
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for &(ki, _) in &members {
+            covered[ki] = true;
+        }
+        out.push((sub.to_vec(), members));
+    }
+    out
 }
 
 /// The case forms a case-insensitive keyword is searched in: lowercase,
@@ -216,9 +315,31 @@ impl Detector for PatternDetector {
     }
 
     fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
-        let Some(owners) = self.anchor_rules.get(c.anchor) else {
+        let Some(members) = self.anchor_keywords.get(c.anchor) else {
             return;
         };
+        for &(ki, offset) in members {
+            let Some((keyword, owners)) = self.keywords.get(ki) else {
+                continue;
+            };
+            let Some(pos) = self.keyword_at(c, keyword, offset) else {
+                continue;
+            };
+            let at_keyword = Candidate { pos, ..*c };
+            self.confirm_keyword(&at_keyword, owners, scratch, out);
+        }
+    }
+}
+
+impl PatternDetector {
+    /// Run the rules owning a keyword found at `c.pos`.
+    fn confirm_keyword(
+        &self,
+        c: &Candidate<'_>,
+        owners: &[usize],
+        scratch: &mut Vec<u8>,
+        out: &mut Vec<Detection>,
+    ) {
         let w = text_window(c, BEFORE, AFTER, scratch);
         for &ri in owners {
             let Some(r) = self.rules.get(ri) else {
@@ -434,6 +555,57 @@ mod tests {
         assert!(!info.expired);
         assert!(jwt_info("eyJub3QiOiJqd3QifQ.e30.x").is_none(), "no alg");
         assert!(jwt_info("eyJhbGci.x").is_none());
+    }
+
+    /// Every keyword is assigned to exactly one anchor that really sits in it
+    /// at the recorded offset; keywords shorter than the shortest shared
+    /// anchor are searched whole; the built-in keywords share anchors.
+    #[test]
+    fn shared_anchors_cover_every_keyword_once() {
+        let sets: Vec<Vec<&[u8]>> = vec![
+            vec![
+                b"client_secret",
+                b"clientSecret",
+                b"CLIENT_SECRET",
+                b"eyJ",
+                b"0Q~",
+                b"1Q~",
+            ],
+            vec![b"abcabc", b"bcab", b"xyz"],
+            vec![b"same", b"same"],
+            vec![],
+        ];
+        for keywords in sets {
+            let anchors = shared_anchors(&keywords);
+            let mut seen = vec![0; keywords.len()];
+            for (anchor, members) in &anchors {
+                assert!(!members.is_empty());
+                for &(ki, off) in members {
+                    seen[ki] += 1;
+                    let k = keywords[ki];
+                    assert_eq!(&k[off..off + anchor.len()], anchor.as_slice());
+                    assert!(anchor.len() >= MIN_SHARED_ANCHOR.min(k.len()));
+                }
+            }
+            assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
+        }
+        let two = shared_anchors(&[b"clientSecret", b"client_secret"]);
+        assert_eq!(two.len(), 1);
+        assert_eq!(two[0].0, b"client");
+
+        let rules: Vec<PatternRule> = crate::rules::builtin()
+            .unwrap()
+            .iter()
+            .filter(|r| r.is_pattern())
+            .map(|r| r.compile().unwrap())
+            .collect();
+        let detector = PatternDetector::new(rules);
+        assert!(
+            detector.anchors.len() * 3 < detector.keywords.len() * 2,
+            "{} anchors for {} keywords",
+            detector.anchors.len(),
+            detector.keywords.len()
+        );
     }
 
     #[test]

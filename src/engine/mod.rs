@@ -147,6 +147,11 @@ impl Engine {
         ids
     }
 
+    /// The literals the prefilter searches (see [`prefilter::searched_literals`]).
+    pub fn searched_literals(&self) -> Vec<Vec<u8>> {
+        prefilter::searched_literals(&self.detectors)
+    }
+
     /// Bytes of context a detector may need around an anchor, in the widest encoding.
     pub fn context(&self) -> (usize, usize) {
         let before = self
@@ -494,6 +499,53 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// A keyword the prefilter finds through a substring it shares with other
+    /// keywords (`ecret`, 7 characters into `clientSecret`), with the keyword
+    /// and its anchor on either side of a seam and at the very start of the
+    /// file: found once, at its secret's offset.
+    #[test]
+    fn shared_anchor_keywords_found_once_across_seams() {
+        use crate::detect::Family;
+        let secret = format!("{}{}", "05Ngeyw_ZyDkOnlu", "jBc4T~2WqbN5CorN");
+        let line = format!("clientSecret: {secret}\n");
+        for chunk in [4096usize, 4099, 1 << 16] {
+            let engine = Engine::for_families(&[Family::Tokens], false)
+                .unwrap()
+                .with_chunk_size(chunk);
+            for offset in [0usize, 4085, 4090, 4095, 8180, 20000] {
+                for encoding in [Encoding::Ascii, Encoding::Utf16le] {
+                    let planted = match encoding {
+                        Encoding::Utf16le => utf16le(line.as_bytes()),
+                        _ => line.as_bytes().to_vec(),
+                    };
+                    let mut bytes = noise(offset + planted.len() + 5000, 9);
+                    if offset > 0 {
+                        bytes[offset - 1] = 0; // a line of its own, whatever the noise
+                    }
+                    bytes[offset..offset + planted.len()].copy_from_slice(&planted);
+                    let stride = if encoding == Encoding::Utf16le { 2 } else { 1 };
+                    let at = (offset + 14 * stride) as u64;
+                    let fp = crate::keys::sha256_hex(secret.as_bytes());
+                    for found in scan_all_ways(&engine, &bytes) {
+                        assert_eq!(
+                            found,
+                            vec![(at, encoding, Some(fp.clone()))],
+                            "chunk {chunk} offset {offset} {encoding:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // the shared substring alone (no keyword around it) finds nothing
+        let engine = Engine::for_families(&[Family::Tokens], false).unwrap();
+        let near_miss = format!("clientXecret: {secret} Secret: {secret} client_secre {secret}");
+        for bytes in [near_miss.as_bytes().to_vec(), utf16le(near_miss.as_bytes())] {
+            for found in scan_all_ways(&engine, &bytes) {
+                assert!(found.is_empty(), "{found:?}");
             }
         }
     }
