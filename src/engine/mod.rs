@@ -49,6 +49,7 @@ pub struct Engine {
     prefilter: Prefilter,
     recovery: Recovery,
     chunk: usize,
+    skip_zero_pages: bool,
 }
 
 /// Per-worker buffers, reused across chunks.
@@ -57,6 +58,65 @@ struct Scratch {
     hits: Vec<Hit>,
     text: Vec<u8>,
     found: Vec<Detection>,
+    spans: Vec<Range<usize>>,
+}
+
+/// Bytes checked at a time for [`live_spans`]: a memory page.
+const PAGE: usize = 4096;
+
+/// Bytes at the end of a run of zero pages that are still scanned: whatever
+/// starts with zero bytes (an anchor like OpenPGP's `00 11 01 00 01`, the
+/// schedule of an all-zero AES key) and runs on into the next page starts
+/// this close to it. Longer than every anchor and every AES schedule.
+const ZERO_TAIL: usize = 256;
+
+/// The parts of `owned` (a range of `unit`) worth scanning: everything but
+/// whole pages of zero bytes, less the last [`ZERO_TAIL`] bytes of each run
+/// of them. Dumps are full of zero pages (untouched heap, stacks, bss) and
+/// nothing a detector or recovery reports can start inside one: no anchor is
+/// all zeros, RSA numbers and key schedules are runs of non-zero words.
+fn live_spans(unit: &[u8], owned: Range<usize>, out: &mut Vec<Range<usize>>) {
+    out.clear();
+    let owned_end = owned.end.min(unit.len());
+    let mut span_start = owned.start;
+    let mut zeros_from: Option<usize> = None;
+    let close = |zeros: Range<usize>, span_start: &mut usize, out: &mut Vec<Range<usize>>| {
+        let skip_end = zeros.end.saturating_sub(ZERO_TAIL);
+        if skip_end > zeros.start {
+            if zeros.start > *span_start {
+                out.push(*span_start..zeros.start);
+            }
+            *span_start = skip_end;
+        }
+    };
+    let mut pos = owned.start;
+    while pos < owned_end {
+        let end = pos.saturating_add(PAGE).min(owned_end);
+        let zero = end - pos == PAGE && unit.get(pos..end).is_some_and(is_zero);
+        match (zero, zeros_from) {
+            (true, None) => zeros_from = Some(pos),
+            (false, Some(from)) => {
+                close(from..pos, &mut span_start, out);
+                zeros_from = None;
+            }
+            _ => {}
+        }
+        pos = end;
+    }
+    if let Some(from) = zeros_from {
+        close(from..owned_end, &mut span_start, out);
+    }
+    if span_start < owned.end {
+        out.push(span_start..owned.end);
+    }
+}
+
+/// Whether every byte is zero (64 bytes at a time, which the compiler turns
+/// into vector ORs; a page of data stops at its first non-zero block).
+fn is_zero(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(64);
+    blocks.all(|b| b.iter().fold(0u8, |acc, &x| acc | x) == 0)
+        && blocks.remainder().iter().all(|&x| x == 0)
 }
 
 impl Engine {
@@ -68,6 +128,7 @@ impl Engine {
             prefilter,
             recovery: Recovery::none(),
             chunk: DEFAULT_CHUNK,
+            skip_zero_pages: true,
         })
     }
 
@@ -133,6 +194,13 @@ impl Engine {
     /// Use chunks of `bytes` (tests use tiny chunks to put seams everywhere).
     pub fn with_chunk_size(mut self, bytes: usize) -> Engine {
         self.chunk = bytes.max(1);
+        self
+    }
+
+    /// Whether whole zero pages are left out ([`live_spans`]; on by default:
+    /// tests turn it off to check it changes no result).
+    pub fn with_zero_page_skip(mut self, skip: bool) -> Engine {
+        self.skip_zero_pages = skip;
         self
     }
 
@@ -210,17 +278,27 @@ impl Engine {
                     return (Vec::new(), ScanStats::default(), collected);
                 };
                 let in_unit = owned.start - unit.start..owned.end - unit.start;
-                let stats = self.scan_unit(unit_bytes, in_unit.clone(), scratch);
-                if self.recovery.is_active() {
-                    self.recovery.sweep(
-                        unit_bytes,
-                        unit.start as u64,
-                        map.address_of(unit.start as u64),
-                        in_unit,
-                        &mut scratch.found,
-                        &mut collected,
-                    );
+                let mut spans = std::mem::take(&mut scratch.spans);
+                self.live_spans(unit_bytes, in_unit.clone(), &mut spans);
+                let mut stats = ScanStats {
+                    bytes: in_unit.len() as u64,
+                    ..ScanStats::default()
+                };
+                for span in &spans {
+                    stats.candidates +=
+                        self.scan_unit(unit_bytes, span.clone(), scratch).candidates;
+                    if self.recovery.is_active() {
+                        self.recovery.sweep(
+                            unit_bytes,
+                            unit.start as u64,
+                            map.address_of(unit.start as u64),
+                            span.clone(),
+                            &mut scratch.found,
+                            &mut collected,
+                        );
+                    }
                 }
+                scratch.spans = spans;
                 done(owned.clone());
                 let located: Vec<Located> = scratch
                     .found
@@ -289,14 +367,19 @@ impl Engine {
             if owned_end <= kept {
                 break;
             }
-            let s = self.scan_unit(&buf, kept..owned_end, &mut scratch);
-            if self.recovery.is_active() {
-                // streams have no address map: only what needs none (AES schedules)
-                self.recovery
-                    .sweep_stream(&buf, base, kept..owned_end, &mut scratch.found);
+            let mut spans = std::mem::take(&mut scratch.spans);
+            self.live_spans(&buf, kept..owned_end, &mut spans);
+            for span in &spans {
+                let s = self.scan_unit(&buf, span.clone(), &mut scratch);
+                stats.candidates += s.candidates;
+                if self.recovery.is_active() {
+                    // streams have no address map: only what needs none (AES schedules)
+                    self.recovery
+                        .sweep_stream(&buf, base, span.clone(), &mut scratch.found);
+                }
             }
-            stats.bytes += s.bytes;
-            stats.candidates += s.candidates;
+            scratch.spans = spans;
+            stats.bytes += (owned_end - kept) as u64;
             for d in scratch.found.drain(..) {
                 found.push(Located {
                     file_offset: base + d.start as u64,
@@ -310,6 +393,16 @@ impl Engine {
             kept = owned_end - drop;
         }
         Ok((dedup(found), stats))
+    }
+
+    /// The parts of `owned` to scan: [`live_spans`], or all of it.
+    fn live_spans(&self, unit: &[u8], owned: Range<usize>, out: &mut Vec<Range<usize>>) {
+        if self.skip_zero_pages {
+            live_spans(unit, owned, out);
+        } else {
+            out.clear();
+            out.push(owned);
+        }
     }
 
     /// Prefilter `owned` (a range of `unit`) and confirm each candidate against the whole unit.
@@ -625,6 +718,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Leaving out zero pages changes no result: keys of every family, an AES
+    /// schedule and a token placed just before, at and just after the end of
+    /// a run of zero pages (an all-zero AES key's schedule starts with 16 zero
+    /// bytes inside the run) are found the same with and without the skip.
+    #[test]
+    fn zero_page_skip_changes_no_result() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
+        let mut items: Vec<Vec<u8>> = [
+            "der/rsa2048-pkcs1.der",
+            "blob/cng-ecdsa-p256.blob",
+            "blob/pgp-ed25519.gpg",
+            "jwk/ec-p256.jwk",
+        ]
+        .iter()
+        .map(|f| std::fs::read(format!("{dir}/{f}")).unwrap())
+        .collect();
+        items.push(utf16le(EC_KEY.as_bytes()));
+        let key: Vec<u8> = (0u8..16).map(|b| b.wrapping_mul(37) ^ 0xc5).collect();
+        items.push(crate::recover::aes::expand_key(&key));
+        items.push(crate::recover::aes::expand_key(&[0u8; 16]));
+        items.push(
+            format!(
+                "token={}_{}\n",
+                "ghp", "Zx81Lp0QmWv2Rt7YcBn5Ks3Ha9UeDq4Fj6Gw"
+            )
+            .into_bytes(),
+        );
+        let skipping = Engine::for_families(&[], false)
+            .unwrap()
+            .with_chunk_size(4096);
+        let whole = Engine::for_families(&[], false)
+            .unwrap()
+            .with_chunk_size(4096)
+            .with_zero_page_skip(false);
+        for (i, item) in items.iter().enumerate() {
+            let aes = i == 5;
+            // (an all-zero key is no secret: only compared, never required)
+            let required = i != 6;
+            for shift in [-300isize, -16, -4, -1, 0, 3, 4, 300] {
+                // noise, three zero pages, the item around their end, noise
+                let mut hay = noise(2 * PAGE, i as u64 + 11);
+                hay.extend(vec![0u8; 3 * PAGE]);
+                hay.extend(noise(3 * PAGE, i as u64 + 12));
+                let at = (5 * PAGE as isize + shift) as usize;
+                hay[at..at + item.len()].copy_from_slice(item);
+                let with = scan_all_ways(&skipping, &hay);
+                let without = scan_all_ways(&whole, &hay);
+                assert_eq!(with, without, "item {i} shift {shift}");
+                // (schedules are looked for at 4-aligned addresses only)
+                if required && (!aes || shift % 4 == 0) {
+                    assert!(!with[0].is_empty(), "item {i} shift {shift}: nothing found");
+                }
+            }
+        }
+        // and the skip does skip: a zero run leaves only its tail
+        let mut spans = Vec::new();
+        let hay = [noise(100, 1), vec![0u8; 4 * PAGE], noise(100, 2)].concat();
+        live_spans(&hay, 0..hay.len(), &mut spans);
+        let scanned: usize = spans.iter().map(|r| r.len()).sum();
+        assert!(scanned <= 200 + PAGE + ZERO_TAIL, "{spans:?}");
+        live_spans(&hay, 0..50, &mut spans);
+        assert_eq!(spans, vec![0..50]);
     }
 
     #[test]
