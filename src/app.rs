@@ -53,6 +53,8 @@ pub struct Config {
     pub path_filter: crate::input::PathFilter,
     /// Files larger than this are skipped (and listed).
     pub max_file_size: Option<u64>,
+    /// Findings listed at most for one rule in one file (`None`: all).
+    pub max_findings_per_rule: Option<usize>,
     /// Public keys whose private halves are being looked for.
     pub known_keys: crate::known::KnownKeys,
     /// Findings to suppress, from an earlier report.
@@ -134,6 +136,8 @@ impl Config {
             fail_on: args.fail_on.unwrap_or(crate::finding::Severity::Low),
             path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,
+            max_findings_per_rule: (args.max_findings_per_rule > 0)
+                .then_some(args.max_findings_per_rule),
             baseline,
             known_keys: crate::known::KnownKeys::load(&args.known_keys)?,
             min_severity: args.min_severity,
@@ -281,7 +285,8 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         config.aes_unaligned,
         &config.user_rules,
     )?
-    .with_known_keys(config.known_keys.targets());
+    .with_known_keys(config.known_keys.targets())
+    .with_max_findings_per_rule(config.max_findings_per_rule);
 
     let out: Box<dyn Write + Send> = match &config.output {
         Some(p) => Box::new(io::BufWriter::new(

@@ -173,6 +173,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
 
+    /// List at most N findings of one rule in one file (default 1000; 0 for
+    /// no limit). The rest are counted in the file's warnings: a secret
+    /// repeated through a dump, or a file stuffed with fakes, cannot make the
+    /// report (and keysweep's memory) grow without bound.
+    #[arg(long, value_name = "N", default_value_t = crate::engine::DEFAULT_MAX_PER_RULE)]
+    pub max_findings_per_rule: usize,
+
     /// Suppress findings already present in this earlier JSON report (same
     /// rule and key; see --baseline-match). Suppressed findings are counted
     /// in the summary.

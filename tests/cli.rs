@@ -1414,6 +1414,48 @@ fn rules_list_and_check() {
     assert!(out.contains("broken.toml"), "{out}");
 }
 
+/// One rule lists at most 1000 findings a file by default, keeps the first
+/// ones and says how many it left out; `--max-findings-per-rule 0` lists all.
+#[test]
+fn findings_per_rule_are_capped_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut text = String::new();
+    for i in 0..1200usize {
+        let body: String = (0..36)
+            .map(|k| char::from(alphabet[(i * 11 + k * k * 7 + (i >> 2) * k) % alphabet.len()]))
+            .collect();
+        text.push_str(&format!("token {}_{body}\n", "npm"));
+    }
+    let file = write(tmp.path(), "tokens.log", text.as_bytes());
+    for (args, listed, warning) in [
+        (
+            vec![],
+            1000usize,
+            Some("200 more findings of rule npm-token"),
+        ),
+        (vec!["--max-findings-per-rule", "0"], 1200, None),
+        (
+            vec!["--max-findings-per-rule", "10"],
+            10,
+            Some("1190 more findings"),
+        ),
+    ] {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend(args.iter().copied());
+        all.push(s(&file));
+        let (code, out, _) = run(&all);
+        assert_eq!(code, 1);
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["findings"].as_array().unwrap().len(), listed);
+        let warnings = report["inputs"][0]["warnings"].to_string();
+        match warning {
+            Some(w) => assert!(warnings.contains(w), "{warnings}"),
+            None => assert!(!warnings.contains("more findings"), "{warnings}"),
+        }
+    }
+}
+
 /// `rules anchors` lists the prefilter's literals as regular expressions a
 /// literal-search tool takes (the comparison harness feeds them to rg): each
 /// compiles, and together they match what keysweep's first pass matches.

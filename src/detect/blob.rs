@@ -137,7 +137,7 @@ impl Detector for BlobDetector {
         (16, MAX_BLOB)
     }
 
-    fn confirm(&self, c: &Candidate<'_>, _scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, _scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         let Some((_, parsers)) = MAGICS.get(c.anchor) else {
             return;
         };

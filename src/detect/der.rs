@@ -121,7 +121,7 @@ impl Detector for DerDetector {
         (16, der::MAX_DER + 16)
     }
 
-    fn confirm(&self, c: &Candidate<'_>, _scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, _scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         let Some(&(_, anchor)) = ANCHORS.get(c.anchor) else {
             return;
         };

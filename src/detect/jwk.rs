@@ -59,14 +59,14 @@ impl Detector for JwkDetector {
         (MAX_OBJECT, MAX_OBJECT)
     }
 
-    fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         let Some(back) = to_brace(c, false, MAX_OBJECT) else {
             return;
         };
         let Some(fwd) = to_brace(c, true, MAX_OBJECT) else {
             return;
         };
-        let w = text_window(c, back + 1, fwd + 1, scratch);
+        let w = text_window(c, back + 1, fwd + 1, &mut scratch.text);
         let Some(start) = w.anchor.checked_sub(back + 1) else {
             return;
         };

@@ -101,6 +101,23 @@ pub struct Candidate<'a> {
     pub encoding: Encoding,
 }
 
+/// Per-worker state detectors reuse from one candidate to the next within a
+/// scanned range (the engine clears it between ranges).
+#[derive(Default)]
+pub struct Scratch {
+    /// UTF-16LE text narrowed to one byte a character ([`text_window`]).
+    pub text: Vec<u8>,
+    /// What the pattern rules already searched ([`pattern::Memo`]).
+    pub patterns: pattern::Memo,
+}
+
+impl Scratch {
+    /// Forget what belongs to the range scanned before.
+    pub fn clear(&mut self) {
+        self.patterns.clear();
+    }
+}
+
 /// A second-stage detector.
 pub trait Detector: Send + Sync {
     /// Literal byte strings, in ASCII, that every secret this detector reports
@@ -118,7 +135,7 @@ pub trait Detector: Send + Sync {
     fn rule_ids(&self) -> &[&'static str];
 
     /// Confirm a candidate, pushing what it really is onto `out`.
-    fn confirm(&self, candidate: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>);
+    fn confirm(&self, candidate: &Candidate<'_>, scratch: &mut Scratch, out: &mut Vec<Detection>);
 }
 
 /// The detector families, as `--detectors` names them.

@@ -18,8 +18,12 @@ use serde::Serialize;
 const BEFORE: usize = 512;
 const AFTER: usize = 8192;
 
-/// Characters on each side of a keyword a rule is first tried on.
+/// Characters before a keyword a rule is first tried on.
 const NEAR: usize = 512;
+
+/// Characters after a keyword a rule is first tried on: hits up to
+/// `NEAR_AFTER - NEAR` characters further on are answered by the same search.
+const NEAR_AFTER: usize = 2048;
 
 /// What a JWT says about itself: the `token` object of a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -314,7 +318,7 @@ impl Detector for PatternDetector {
         &self.rule_ids
     }
 
-    fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         let Some(members) = self.anchor_keywords.get(c.anchor) else {
             return;
         };
@@ -326,78 +330,176 @@ impl Detector for PatternDetector {
                 continue;
             };
             let at_keyword = Candidate { pos, ..*c };
-            self.confirm_keyword(&at_keyword, owners, scratch, out);
+            for &ri in owners {
+                self.confirm_rule(&at_keyword, ri, scratch, out);
+            }
         }
     }
 }
 
+/// Per-worker memory of what each rule's pattern found over the stretch of
+/// text it last searched. A keyword hit inside that stretch is answered from
+/// it instead of by searching again: text holding a keyword every few bytes
+/// (hostile, or a log of tokens) would otherwise cost a search of a kilobyte
+/// or more for every one of millions of hits. With it, each byte is searched
+/// by a rule about twice at most, however dense the keywords.
+#[derive(Default)]
+pub struct Memo {
+    /// Indexed by rule, then encoding (ASCII, UTF-16LE).
+    stretches: Vec<Option<Stretch>>,
+}
+
+impl Memo {
+    /// Forget every stretch (they describe the range scanned before).
+    pub fn clear(&mut self) {
+        self.stretches.clear();
+    }
+
+    fn slot(&mut self, rule: usize, encoding: Encoding) -> Option<&mut Option<Stretch>> {
+        let i = rule * 2 + usize::from(encoding == Encoding::Utf16le);
+        if self.stretches.len() <= i {
+            self.stretches.resize_with(i + 1, || None);
+        }
+        self.stretches.get_mut(i)
+    }
+}
+
+/// One rule's matches over one searched stretch, in unit offsets.
+struct Stretch {
+    /// Keyword positions whose answer the stretch holds: a fresh search
+    /// around any of them would have seen no more text than this one did.
+    answers: Range<usize>,
+    /// Every match, in order, with what it reports (if it passed the checks).
+    matches: Vec<StretchMatch>,
+}
+
+struct StretchMatch {
+    whole: Range<usize>,
+    detection: Option<Detection>,
+    reported: bool,
+}
+
+use std::ops::Range;
+
 impl PatternDetector {
-    /// Run the rules owning a keyword found at `c.pos`.
-    fn confirm_keyword(
+    /// Run rule `ri` for a keyword found at `c.pos`: report, once, each of
+    /// its matches that contains the keyword.
+    fn confirm_rule(
         &self,
         c: &Candidate<'_>,
-        owners: &[usize],
-        scratch: &mut Vec<u8>,
+        ri: usize,
+        scratch: &mut super::Scratch,
         out: &mut Vec<Detection>,
     ) {
-        let w = text_window(c, BEFORE, AFTER, scratch);
-        for &ri in owners {
-            let Some(r) = self.rules.get(ri) else {
-                continue;
-            };
-            let wanted = match c.encoding {
-                Encoding::Utf16le => r.utf16le,
-                _ => r.ascii,
-            };
-            if !wanted {
-                continue;
+        let Some(r) = self.rules.get(ri) else {
+            return;
+        };
+        let wanted = match c.encoding {
+            Encoding::Utf16le => r.utf16le,
+            _ => r.ascii,
+        };
+        if !wanted {
+            return;
+        }
+        let Some(slot) = scratch.patterns.slot(ri, c.encoding) else {
+            return;
+        };
+        if !slot.as_ref().is_some_and(|st| st.answers.contains(&c.pos)) {
+            *slot = Some(search(r, c, &mut scratch.text));
+        }
+        let Some(stretch) = slot.as_mut() else { return };
+        // matches do not overlap: those ending after the keyword start in order
+        let first = stretch.matches.partition_point(|m| m.whole.end <= c.pos);
+        for m in stretch.matches.iter_mut().skip(first) {
+            if m.whole.start > c.pos {
+                break;
             }
-            // first a short stretch around the keyword: most candidates end
-            // there; only a match that runs to its end needs the whole window
-            let near_end = (w.anchor + NEAR).min(w.text.len());
-            let near_start = w.anchor.saturating_sub(NEAR);
-            let near = w.text.get(near_start..near_end).unwrap_or_default();
-            let truncated = near_end < w.text.len();
-            let worth_a_full_look = r.regex.find_iter(near).any(|m| {
-                let covers_hit =
-                    near_start + m.start() <= w.anchor && w.anchor < near_start + m.end();
-                covers_hit || (truncated && m.end() == near.len())
-            });
-            if !worth_a_full_look {
-                continue;
-            }
-            for caps in r.regex.captures_iter(w.text) {
-                let Some(m) = caps.get(0) else { continue };
-                if m.start() > w.anchor {
-                    break;
-                }
-                if m.end() <= w.anchor {
-                    continue;
-                }
-                let secret = match &r.secret {
-                    SecretGroup::Named => caps.name("secret"),
-                    SecretGroup::Index(i) => caps.get(*i),
-                    SecretGroup::Whole => Some(m),
-                    SecretGroup::FirstNonEmpty => caps
-                        .iter()
-                        .skip(1)
-                        .flatten()
-                        .find(|g| !g.is_empty())
-                        .or(Some(m)),
-                };
-                let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                if let Some(d) = judge(r, secret.as_bytes()) {
-                    out.push(Detection {
-                        start: w.unit_offset(secret.start()),
-                        len: w.unit_len(secret.len()),
-                        encoding: c.encoding,
-                        ..d
-                    });
+            if !m.reported {
+                m.reported = true;
+                if let Some(d) = &m.detection {
+                    out.push(d.clone());
                 }
             }
         }
+    }
+}
+
+/// Search the text around the keyword at `c.pos` with rule `r`: first a
+/// short stretch (most keywords end there), the whole window only when a
+/// match runs to the short stretch's end.
+fn search(r: &PatternRule, c: &Candidate<'_>, text: &mut Vec<u8>) -> Stretch {
+    // (the short stretch first: UTF-16LE text is narrowed only as far as needed)
+    let near = text_window(c, BEFORE, NEAR_AFTER + 1, text);
+    let from = near.anchor.saturating_sub(NEAR);
+    // whether text goes on past the short stretch
+    let near_cut = near.text.len() > near.anchor + NEAR_AFTER;
+    let near_len = near.text.len().min(near.anchor + NEAR_AFTER);
+    let runs_on = near_cut
+        && r.regex
+            .find_iter(near.text.get(from..near_len).unwrap_or_default())
+            .any(|m| from + m.end() == near_len);
+    let (w, hay_len, cut) = if runs_on {
+        let w = text_window(c, BEFORE, AFTER, text);
+        let window_cut = w.text.len() >= w.anchor + AFTER;
+        (w, usize::MAX, window_cut)
+    } else {
+        (near, near_len, near_cut)
+    };
+    let hay = w.text.get(..hay_len.min(w.text.len())).unwrap_or_default();
+    // a hit this far before the searched end gets the answer a search of its
+    // own would give (a match that needs more text than that to end is
+    // missed either way)
+    let answered_end = if cut {
+        hay.len().saturating_sub(NEAR)
+    } else {
+        hay.len()
+    };
+    let mut matches = Vec::new();
+    let mut at = from;
+    while at < hay.len() {
+        let Some(caps) = r.regex.captures_at(hay, at) else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        // (a match cut short by the end of the search is reported as it is,
+        // once, for every keyword inside it: a run of text longer than the
+        // window is one secret, not one per keyword)
+        let secret = match &r.secret {
+            SecretGroup::Named => caps.name("secret"),
+            SecretGroup::Index(i) => caps.get(*i),
+            SecretGroup::Whole => Some(m),
+            SecretGroup::FirstNonEmpty => caps
+                .iter()
+                .skip(1)
+                .flatten()
+                .find(|g| !g.is_empty())
+                .or(Some(m)),
+        };
+        // the next search starts where this secret ends, not where the match
+        // does: a pattern that consumes the character after its secret (the
+        // regex crate has no lookahead) must not hide a secret that follows
+        // after one separator
+        let resume = secret.map_or(m.end(), |s| s.end()).max(m.start() + 1);
+        at = resume.max(at + 1);
+        let detection = secret.filter(|s| !s.is_empty()).and_then(|secret| {
+            judge(r, secret.as_bytes()).map(|d| Detection {
+                start: w.unit_offset(secret.start()),
+                len: w.unit_len(secret.len()),
+                encoding: c.encoding,
+                ..d
+            })
+        });
+        matches.push(StretchMatch {
+            whole: w.unit_offset(m.start())..w.unit_offset(m.end()),
+            detection,
+            reported: false,
+        });
+    }
+    // the keyword that asked is always answered
+    let answered_end = w.unit_offset(answered_end.max(w.anchor + 1));
+    Stretch {
+        answers: c.pos..answered_end,
+        matches,
     }
 }
 

@@ -61,9 +61,9 @@ impl Detector for PemDetector {
         (MAX_BODY + 1024 + LOOKBEHIND, MAX_BODY + 1024)
     }
 
-    fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         // First the line around the anchor: is it a BEGIN or an END line at all?
-        let probe = text_window(c, LOOKBEHIND, 64, scratch);
+        let probe = text_window(c, LOOKBEHIND, 64, &mut scratch.text);
         let is_begin = labelled_line(probe.text, probe.anchor, BEGIN).is_some();
         if !is_begin && labelled_line(probe.text, probe.anchor, END).is_none() {
             return;
@@ -76,7 +76,7 @@ impl Detector for PemDetector {
         } else {
             (span_chars(c, false, MAX_BODY + 1024, 3) + LOOKBEHIND, 64)
         };
-        let w = text_window(c, before, after, scratch);
+        let w = text_window(c, before, after, &mut scratch.text);
         let found = find_block(w.text, w.anchor).or_else(|| find_block_from_end(w.text, w.anchor));
         let Some(block) = found else {
             return;

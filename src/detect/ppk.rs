@@ -58,9 +58,9 @@ impl Detector for PpkDetector {
         (0, MAX_PPK)
     }
 
-    fn confirm(&self, c: &Candidate<'_>, scratch: &mut Vec<u8>, out: &mut Vec<Detection>) {
+    fn confirm(&self, c: &Candidate<'_>, scratch: &mut super::Scratch, out: &mut Vec<Detection>) {
         let Some(chars) = extent(c) else { return };
-        let w = text_window(c, 0, chars, scratch);
+        let w = text_window(c, 0, chars, &mut scratch.text);
         let Some(text) = w.text.get(w.anchor..) else {
             return;
         };

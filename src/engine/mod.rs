@@ -16,6 +16,7 @@ use crate::detect::{Candidate, Detection, Detector};
 use crate::recover::{Recovery, bignum::Collected};
 use prefilter::{Hit, Prefilter};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
 
@@ -41,6 +42,62 @@ pub struct ScanStats {
     pub candidates: u64,
     /// Limits the recoveries reached in this file, for its warnings.
     pub warnings: Vec<String>,
+    /// Findings left out of the report, by rule, past the per-rule limit.
+    pub dropped: BTreeMap<&'static str, u64>,
+}
+
+impl ScanStats {
+    fn add(&mut self, other: ScanStats) {
+        self.bytes += other.bytes;
+        self.candidates += other.candidates;
+        self.warnings.extend(other.warnings);
+        for (rule, n) in other.dropped {
+            *self.dropped.entry(rule).or_default() += n;
+        }
+    }
+}
+
+/// Findings a rule reports at most in one file by default: the same secret
+/// repeated through a dump (or a file stuffed with fakes) would otherwise
+/// grow the report, and the memory holding it, without bound.
+pub const DEFAULT_MAX_PER_RULE: usize = 1000;
+
+/// Keep the first `max` items of each rule (by offset), counting the rest in
+/// `dropped`. Cheap when no rule is over its limit.
+fn cap_per_rule<T>(
+    found: &mut Vec<T>,
+    max: usize,
+    key: impl Fn(&T) -> (&'static str, u64),
+    dropped: &mut BTreeMap<&'static str, u64>,
+) {
+    if found.len() <= max {
+        return;
+    }
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for f in found.iter() {
+        *counts.entry(key(f).0).or_default() += 1;
+    }
+    if counts.values().all(|&n| n <= max) {
+        return;
+    }
+    found.sort_by_key(|f| key(f).1);
+    counts.clear();
+    found.retain(|f| {
+        let rule = key(f).0;
+        let kept = counts.entry(rule).or_default();
+        if *kept < max {
+            *kept += 1;
+            true
+        } else {
+            *dropped.entry(rule).or_default() += 1;
+            false
+        }
+    });
+}
+
+/// Rule and file offset of a located finding, for [`cap_per_rule`].
+fn located_key(l: &Located) -> (&'static str, u64) {
+    (l.detection.rule_id, l.file_offset)
 }
 
 /// The immutable engine: detectors plus the prefilter built from their anchors.
@@ -50,15 +107,32 @@ pub struct Engine {
     recovery: Recovery,
     chunk: usize,
     skip_zero_pages: bool,
+    max_per_rule: usize,
 }
 
 /// Per-worker buffers, reused across chunks.
 #[derive(Default)]
 struct Scratch {
     hits: Vec<Hit>,
-    text: Vec<u8>,
+    detect: crate::detect::Scratch,
     found: Vec<Detection>,
     spans: Vec<Range<usize>>,
+    /// Length of `found` at which it is next checked against the per-rule limit.
+    check_at: usize,
+    dropped: BTreeMap<&'static str, u64>,
+}
+
+impl Scratch {
+    /// Hold `found` to `max` detections a rule, checking only once it has
+    /// doubled since the last check (so a few passes over it at most).
+    fn cap(&mut self, max: usize) {
+        if self.found.len() < self.check_at.max(max) {
+            return;
+        }
+        let unit_offset = |d: &Detection| (d.rule_id, d.start as u64);
+        cap_per_rule(&mut self.found, max, unit_offset, &mut self.dropped);
+        self.check_at = self.found.len().saturating_mul(2);
+    }
 }
 
 /// Bytes checked at a time for [`live_spans`]: a memory page.
@@ -129,6 +203,7 @@ impl Engine {
             recovery: Recovery::none(),
             chunk: DEFAULT_CHUNK,
             skip_zero_pages: true,
+            max_per_rule: DEFAULT_MAX_PER_RULE,
         })
     }
 
@@ -201,6 +276,13 @@ impl Engine {
     /// tests turn it off to check it changes no result).
     pub fn with_zero_page_skip(mut self, skip: bool) -> Engine {
         self.skip_zero_pages = skip;
+        self
+    }
+
+    /// Report at most `max` findings of one rule in one file (`None`: all);
+    /// the rest are counted in [`ScanStats::dropped`].
+    pub fn with_max_findings_per_rule(mut self, max: Option<usize>) -> Engine {
+        self.max_per_rule = max.unwrap_or(usize::MAX).max(1);
         self
     }
 
@@ -284,6 +366,7 @@ impl Engine {
                     bytes: in_unit.len() as u64,
                     ..ScanStats::default()
                 };
+                scratch.check_at = 0;
                 for span in &spans {
                     stats.candidates +=
                         self.scan_unit(unit_bytes, span.clone(), scratch).candidates;
@@ -299,6 +382,9 @@ impl Engine {
                     }
                 }
                 scratch.spans = spans;
+                scratch.check_at = 0;
+                scratch.cap(self.max_per_rule);
+                stats.dropped = std::mem::take(&mut scratch.dropped);
                 done(owned.clone());
                 let located: Vec<Located> = scratch
                     .found
@@ -314,8 +400,8 @@ impl Engine {
                 || (Vec::new(), ScanStats::default(), Collected::default()),
                 |(mut f1, mut s1, mut c1), (f2, s2, c2)| {
                     f1.extend(f2);
-                    s1.bytes += s2.bytes;
-                    s1.candidates += s2.candidates;
+                    s1.add(s2);
+                    cap_per_rule(&mut f1, self.max_per_rule, located_key, &mut s1.dropped);
                     c1.merge(c2);
                     (f1, s1, c1)
                 },
@@ -330,7 +416,25 @@ impl Engine {
                 }),
         );
         stats.warnings = warnings;
-        (dedup(found), stats)
+        self.finish_found(found, stats)
+    }
+
+    /// Deduplicate, apply the per-rule limit and say what it left out.
+    fn finish_found(&self, found: Vec<Located>, mut stats: ScanStats) -> (Vec<Located>, ScanStats) {
+        let mut found = dedup(found);
+        cap_per_rule(
+            &mut found,
+            self.max_per_rule,
+            located_key,
+            &mut stats.dropped,
+        );
+        for (rule, n) in &stats.dropped {
+            stats.warnings.push(format!(
+                "{n} more findings of rule {rule} not listed (at most {} a rule in one file: --max-findings-per-rule)",
+                self.max_per_rule
+            ));
+        }
+        (found, stats)
     }
 
     /// Scan a stream of `len` bytes (a file that cannot be mapped), reading
@@ -345,6 +449,7 @@ impl Engine {
         let mut base = 0u64;
         let mut kept = 0usize;
         let mut eof = false;
+        let mut found_check_at = self.max_per_rule;
         while !eof || buf.len() > kept {
             let want = kept + self.chunk + after;
             let mut filled = buf.len();
@@ -369,6 +474,7 @@ impl Engine {
             }
             let mut spans = std::mem::take(&mut scratch.spans);
             self.live_spans(&buf, kept..owned_end, &mut spans);
+            scratch.check_at = 0;
             for span in &spans {
                 let s = self.scan_unit(&buf, span.clone(), &mut scratch);
                 stats.candidates += s.candidates;
@@ -379,6 +485,8 @@ impl Engine {
                 }
             }
             scratch.spans = spans;
+            scratch.check_at = 0;
+            scratch.cap(self.max_per_rule);
             stats.bytes += (owned_end - kept) as u64;
             for d in scratch.found.drain(..) {
                 found.push(Located {
@@ -386,13 +494,23 @@ impl Engine {
                     detection: d,
                 });
             }
+            if found.len() >= found_check_at {
+                cap_per_rule(
+                    &mut found,
+                    self.max_per_rule,
+                    located_key,
+                    &mut scratch.dropped,
+                );
+                found_check_at = found.len().saturating_mul(2).max(self.max_per_rule);
+            }
             // keep `before` bytes of context ahead of the next owned range
             let drop = owned_end.saturating_sub(before);
             buf.drain(..drop);
             base += drop as u64;
             kept = owned_end - drop;
         }
-        Ok((dedup(found), stats))
+        stats.dropped = std::mem::take(&mut scratch.dropped);
+        Ok(self.finish_found(found, stats))
     }
 
     /// The parts of `owned` to scan: [`live_spans`], or all of it.
@@ -405,30 +523,44 @@ impl Engine {
         }
     }
 
-    /// Prefilter `owned` (a range of `unit`) and confirm each candidate against the whole unit.
+    /// Prefilter `owned` (a range of `unit`) and confirm each candidate
+    /// against the whole unit, a slice at a time so that the candidates of a
+    /// range stuffed with anchors, and what they find, stay bounded.
     fn scan_unit(&self, unit: &[u8], owned: Range<usize>, scratch: &mut Scratch) -> ScanStats {
-        scratch.hits.clear();
-        let bytes = (owned.end - owned.start) as u64;
-        self.prefilter.hits(unit, owned, &mut scratch.hits);
-        for hit in &scratch.hits {
-            let Some(detector) = self.detectors.get(hit.owner.detector) else {
-                continue;
-            };
-            let candidate = Candidate {
-                unit,
-                pos: hit.pos,
-                anchor: hit.owner.anchor,
-                encoding: hit.owner.encoding,
-            };
-            detector.confirm(&candidate, &mut scratch.text, &mut scratch.found);
+        scratch.detect.clear();
+        let mut candidates = 0u64;
+        let mut from = owned.start;
+        while from < owned.end {
+            let to = from.saturating_add(CONFIRM_SLICE).min(owned.end);
+            scratch.hits.clear();
+            self.prefilter.hits(unit, from..to, &mut scratch.hits);
+            candidates += scratch.hits.len() as u64;
+            for hit in &scratch.hits {
+                let Some(detector) = self.detectors.get(hit.owner.detector) else {
+                    continue;
+                };
+                let candidate = Candidate {
+                    unit,
+                    pos: hit.pos,
+                    anchor: hit.owner.anchor,
+                    encoding: hit.owner.encoding,
+                };
+                detector.confirm(&candidate, &mut scratch.detect, &mut scratch.found);
+            }
+            scratch.cap(self.max_per_rule);
+            from = to;
         }
         ScanStats {
-            bytes,
-            candidates: scratch.hits.len() as u64,
-            warnings: Vec::new(),
+            bytes: (owned.end - owned.start) as u64,
+            candidates,
+            ..ScanStats::default()
         }
     }
 }
+
+/// Bytes prefiltered before their candidates are confirmed: at most this
+/// many candidates are held at once.
+const CONFIRM_SLICE: usize = 256 << 10;
 
 /// One finding per (offset, rule), in file order, without findings nested
 /// inside a larger one that describes the same key (the PKCS#1 key inside a
@@ -782,6 +914,79 @@ mod tests {
         assert!(scanned <= 200 + PAGE + ZERO_TAIL, "{spans:?}");
         live_spans(&hay, 0..50, &mut spans);
         assert_eq!(spans, vec![0..50]);
+    }
+
+    /// Keywords packed back to back (each rule's search answers the hits
+    /// that follow from what it already found): thousands of distinct tokens
+    /// in a row are each found once at their offset, in both encodings and
+    /// across seams; the per-rule limit keeps the first ones and counts the
+    /// rest; keywords without a value find nothing, and a run of secret-like
+    /// text far longer than the search window is reported a bounded number
+    /// of times, not once per keyword in it.
+    #[test]
+    fn dense_keywords_are_each_found_once_and_capped() {
+        use crate::detect::Family;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut text = Vec::new();
+        let mut offsets = Vec::new();
+        for i in 0..3000usize {
+            let body: String = (0..36)
+                .map(|k| char::from(alphabet[(i * 7 + k * k * 13 + (i >> 3) * k) % alphabet.len()]))
+                .collect();
+            text.extend_from_slice(b" ");
+            offsets.push(text.len());
+            text.extend_from_slice(format!("{}_{body}", "ghp").as_bytes());
+        }
+        text.push(b'\n');
+        for (bytes, stride) in [(text.clone(), 1), (utf16le(&text), 2)] {
+            let all = Engine::for_families(&[Family::Tokens], false)
+                .unwrap()
+                .with_chunk_size(4099)
+                .with_max_findings_per_rule(None);
+            for found in scan_all_ways(&all, &bytes) {
+                let at: Vec<u64> = found.iter().map(|f| f.0).collect();
+                let want: Vec<u64> = offsets.iter().map(|&o| (o * stride) as u64).collect();
+                let first_difference = at.iter().zip(&want).position(|(a, b)| a != b);
+                assert!(
+                    at == want,
+                    "stride {stride}: {} found of {}, first difference at {first_difference:?}",
+                    at.len(),
+                    want.len()
+                );
+            }
+            let capped = Engine::for_families(&[Family::Tokens], false)
+                .unwrap()
+                .with_chunk_size(4099);
+            let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+            let (found, stats) = capped.scan_mapped(&bytes, &map);
+            assert_eq!(found.len(), DEFAULT_MAX_PER_RULE);
+            assert_eq!(found[0].file_offset, (offsets[0] * stride) as u64);
+            assert_eq!(stats.dropped.values().sum::<u64>(), 2000);
+            assert!(
+                stats
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("2000 more findings"))
+            );
+            let (found, stats) = capped.scan_reader(&mut &bytes[..]).unwrap();
+            assert_eq!(
+                (found.len(), stats.dropped.values().sum::<u64>()),
+                (1000, 2000)
+            );
+        }
+        let engine = Engine::for_families(&[Family::Tokens], false).unwrap();
+        let flood = b"password=".repeat(50_000);
+        for found in scan_all_ways(&engine, &flood) {
+            assert!(found.is_empty());
+        }
+        // one keyword, then 100 000 characters a password may hold
+        let mut long = b"password=".to_vec();
+        long.extend((0..100_000usize).map(|i| alphabet[(i * i + 7 * i) % alphabet.len()]));
+        long.extend(b"password=".repeat(1000));
+        for found in scan_all_ways(&engine, &long) {
+            assert!((1..=20).contains(&found.len()), "{}", found.len());
+            assert_eq!(found[0].0, 9);
+        }
     }
 
     #[test]
