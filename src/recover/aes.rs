@@ -193,6 +193,15 @@ pub const RULE_ID: &str = "aes-key-schedule";
 /// Positions filtered per block: sized to stay in L1 with its words.
 const BLOCK: usize = 2048;
 
+/// The filter runs on `SAMPLE_RUN` consecutive positions of every
+/// `SAMPLE_PERIOD` (a fifth of the work of trying every position).
+const SAMPLE_PERIOD: usize = 20;
+const SAMPLE_RUN: usize = 4;
+
+/// Positions checked exactly on either side of a sampled hit: a schedule's
+/// filter position lies this close to any position of it where a relation holds.
+const SAMPLE_REACH: usize = 64;
+
 impl AesFinder {
     /// A finder for every key size and layout; `byte_aligned` also tries the
     /// three unaligned phases (four times the work).
@@ -222,14 +231,13 @@ impl AesFinder {
             &[0]
         };
         let mut words = Vec::with_capacity(BLOCK + 64);
-        let mut mask = vec![0u32; BLOCK + 64];
         for &extra in phases {
             let phase = (phase + extra) % 4;
             // first position >= owned.start with the right phase
             let mut pos = owned.start + (phase + 4 - owned.start % 4) % 4;
             while pos < owned.end {
                 let n = ((owned.end - pos).div_ceil(4)).min(BLOCK);
-                self.block(unit, pos, n, &mut words, &mut mask, out);
+                self.block(unit, pos, n, &mut words, out);
                 pos += 4 * n;
             }
         }
@@ -249,7 +257,6 @@ impl AesFinder {
         pos: usize,
         n: usize,
         words: &mut Vec<u32>,
-        mask: &mut [u32],
         out: &mut Vec<Schedule>,
     ) {
         const MARGIN: usize = 8;
@@ -289,9 +296,6 @@ impl AesFinder {
             return;
         }
         let len = hi - lo;
-        let Some(mask) = mask.get_mut(..len) else {
-            return;
-        };
         let w = words.as_slice();
         let (Some(w0), Some(w1)) = (w.get(lo..hi), w.get(lo + 1..hi + 1)) else {
             return;
@@ -308,7 +312,7 @@ impl AesFinder {
         ) else {
             return;
         };
-        for k in 0..len {
+        let hit_at = |k: usize| {
             let (x, y) = (w0[k], w1[k]);
             let t = x ^ y;
             // zero words are everywhere in heaps (a pointer next to a zero
@@ -316,37 +320,72 @@ impl AesFinder {
             let live = (x != 0) & (y != 0);
             let hit =
                 (t == a[k]) | (t == b[k]) | (t == c[k]) | (t == d[k]) | (t == e[k]) | (t == f[k]);
-            mask[k] = u32::from(live & hit);
-        }
-        let mut k = 0;
-        while k < len {
-            // skip eight quiet positions at a time
-            if let Some(m) = mask.get(k..k + 8)
-                && m.iter().fold(0, |a, &b| a | b) == 0
-            {
-                k += 8;
-                continue;
-            }
-            if mask.get(k).copied().unwrap_or(0) != 0 {
-                let i = lo + k;
-                for shape in &self.shapes {
-                    let (_, b, c) = shape.filter;
-                    let Some(base) = (i - MARGIN).checked_sub(b) else {
+            u32::from(live & hit)
+        };
+        // The filter is tried on SAMPLE_RUN positions of every SAMPLE_PERIOD
+        // only: the relation holds at most positions of a schedule, and at
+        // some position of every residue class modulo SAMPLE_PERIOD (checked
+        // for every layout by a test), so one sampled run always falls on it.
+        // Around a sampled hit every position is then checked exactly.
+        let mut done_to = 0;
+        let mut k0 = 0;
+        while k0 < len {
+            let run_end = (k0 + SAMPLE_RUN).min(len);
+            let any = if run_end - k0 == SAMPLE_RUN {
+                // four lanes at once (the compiler keeps them in one vector)
+                let lanes = |s: &[u32]| -> [u32; SAMPLE_RUN] {
+                    s.get(k0..k0 + SAMPLE_RUN)
+                        .and_then(|x| x.try_into().ok())
+                        .unwrap_or([0; SAMPLE_RUN])
+                };
+                let (x, y) = (lanes(w0), lanes(w1));
+                let (la, lb, lc, ld, le, lf) =
+                    (lanes(a), lanes(b), lanes(c), lanes(d), lanes(e), lanes(f));
+                let mut any = 0;
+                for l in 0..SAMPLE_RUN {
+                    let t = x[l] ^ y[l];
+                    let live = (x[l] != 0) & (y[l] != 0);
+                    let hit = (t == la[l])
+                        | (t == lb[l])
+                        | (t == lc[l])
+                        | (t == ld[l])
+                        | (t == le[l])
+                        | (t == lf[l]);
+                    any |= u32::from(live & hit);
+                }
+                any
+            } else {
+                (k0..run_end).fold(0, |acc, k| acc | hit_at(k))
+            };
+            if any != 0 {
+                let from = k0.saturating_sub(SAMPLE_REACH).max(done_to);
+                let to = (run_end + SAMPLE_REACH).min(len);
+                for k in from..to {
+                    if hit_at(k) == 0 {
                         continue;
-                    };
-                    let related = w.get(i + c - b).is_some_and(|&z| z == w[i] ^ w[i + 1]);
-                    if base < n
-                        && related
-                        && let Some(s) = w.get(MARGIN + base..).and_then(|ws| verify(*shape, ws))
-                    {
-                        out.push(Schedule {
-                            offset: pos + 4 * base,
-                            ..s
-                        });
+                    }
+                    let i = lo + k;
+                    for shape in &self.shapes {
+                        let (_, b, c) = shape.filter;
+                        let Some(base) = (i - MARGIN).checked_sub(b) else {
+                            continue;
+                        };
+                        let related = w.get(i + c - b).is_some_and(|&z| z == w[i] ^ w[i + 1]);
+                        if base < n
+                            && related
+                            && let Some(s) =
+                                w.get(MARGIN + base..).and_then(|ws| verify(*shape, ws))
+                        {
+                            out.push(Schedule {
+                                offset: pos + 4 * base,
+                                ..s
+                            });
+                        }
                     }
                 }
+                done_to = to;
             }
-            k += 1;
+            k0 += SAMPLE_PERIOD;
         }
     }
 
@@ -573,7 +612,12 @@ mod tests {
                 ),
             ];
             for (layout, sched) in layouts {
-                for at in [0usize, 4, 4092, 8196] {
+                // every residue of the filter's sampling period, and block seams
+                let offsets = (0..SAMPLE_PERIOD).map(|j| 4096 + 4 * j);
+                for at in [0usize, 4, 4092, 8196, 4 * BLOCK - 8]
+                    .into_iter()
+                    .chain(offsets)
+                {
                     let mut buf = noise(at + sched.len() + 300, 1234);
                     buf[at..at + sched.len()].copy_from_slice(&sched);
                     let mut out = Vec::new();
@@ -584,6 +628,48 @@ mod tests {
                     assert_eq!(out[0].layout, layout);
                     assert_eq!(out[0].len, sched.len());
                 }
+            }
+        }
+    }
+
+    /// The sampled filter cannot miss: in every layout the filter relation
+    /// holds (for one of the six deltas) at positions of every residue class
+    /// modulo the sampling period, so a sampled run of positions always
+    /// contains one, wherever the schedule starts.
+    #[test]
+    fn filter_relation_holds_in_every_sampling_phase() {
+        let key = noise(32, 99);
+        for len in [16usize, 24, 32] {
+            let k = &key[..len];
+            for sched in [
+                expand_key(k),
+                expand_decrypt_key(k),
+                swap_words(&expand_key(k)),
+                swap_words(&expand_decrypt_key(k)),
+            ] {
+                let w: Vec<u32> = sched
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                let holds: Vec<usize> = (0..w.len() - 1)
+                    .filter(|&j| {
+                        let t = w[j] ^ w[j + 1];
+                        FILTER_DELTAS.iter().any(|&d| {
+                            let at = j as isize + d;
+                            at >= 0 && w.get(at as usize) == Some(&t)
+                        })
+                    })
+                    .collect();
+                for phase in 0..SAMPLE_PERIOD {
+                    assert!(
+                        holds
+                            .iter()
+                            .any(|&j| (phase + j) % SAMPLE_PERIOD < SAMPLE_RUN),
+                        "{len}-byte key, phase {phase}: {holds:?}"
+                    );
+                }
+                // and a sampled hit lies within reach of every position of it
+                assert!(w.len() <= SAMPLE_REACH);
             }
         }
     }
