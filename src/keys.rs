@@ -223,8 +223,13 @@ pub fn rsa_spki(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
 
 /// PKCS#1 `RSAPrivateKey`: check p*q == n and that d, dp, dq and qinv agree.
 pub fn parse_pkcs1(der: &[u8]) -> Result<ParsedKey, String> {
-    let key =
-        pkcs1::RsaPrivateKey::from_der(der).map_err(|e| format!("not a PKCS#1 RSA key: {e}"))?;
+    pkcs1_key(der).map_err(|e| format!("not a PKCS#1 RSA key: {e}"))
+}
+
+/// [`parse_pkcs1`] without an error message: the DER scan tries it at every
+/// candidate, and formatting why each one failed cost more than the parse.
+pub fn pkcs1_key(der: &[u8]) -> Result<ParsedKey, der::Error> {
+    let key = pkcs1::RsaPrivateKey::from_der(der)?;
     let n = big(&key.modulus);
     let bits = n.bits();
     let spki = rsa_spki(key.modulus.as_bytes(), key.public_exponent.as_bytes());
@@ -602,7 +607,12 @@ pub fn ed25519_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
 
 /// OpenSSL's DSA private key: `SEQUENCE { 0, p, q, g, y, x }`; checks y == g^x mod p.
 pub fn parse_dsa_openssl(der: &[u8]) -> Result<ParsedKey, String> {
-    let mut reader = der::SliceReader::new(der).map_err(|e| e.to_string())?;
+    dsa_openssl_key(der).map_err(|e| format!("not an OpenSSL DSA key: {e}"))
+}
+
+/// [`parse_dsa_openssl`] without an error message (see [`pkcs1_key`]).
+pub fn dsa_openssl_key(der: &[u8]) -> Result<ParsedKey, der::Error> {
+    let mut reader = der::SliceReader::new(der)?;
     let ints: Result<Vec<UintRef<'_>>, der::Error> = der::Reader::sequence(&mut reader, |r| {
         let version: u8 = r.decode()?;
         if version != 0 {
@@ -613,9 +623,11 @@ pub fn parse_dsa_openssl(der: &[u8]) -> Result<ParsedKey, String> {
         }
         (0..5).map(|_| r.decode::<UintRef<'_>>()).collect()
     });
-    let ints = ints.map_err(|e| format!("not an OpenSSL DSA key: {e}"))?;
-    let [p, q, g, y, x] =
-        <[UintRef<'_>; 5]>::try_from(ints).map_err(|_| "DSA key has the wrong field count")?;
+    let [p, q, g, y, x] = <[UintRef<'_>; 5]>::try_from(ints?).map_err(|_| {
+        der::Error::from(der::ErrorKind::Length {
+            tag: der::Tag::Sequence,
+        })
+    })?;
     Ok(dsa_key(
         p.as_bytes(),
         q.as_bytes(),

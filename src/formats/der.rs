@@ -176,9 +176,9 @@ pub fn private_key_at(bytes: &[u8]) -> Option<DerKey> {
     }
     let der = exact?;
     let (rule_id, key) = match shape {
-        Shape::Pkcs1OrDsa => match keys::parse_pkcs1(der) {
+        Shape::Pkcs1OrDsa => match keys::pkcs1_key(der) {
             Ok(key) => ("der-pkcs1-rsa-private-key", key),
-            Err(_) => ("der-dsa-private-key", keys::parse_dsa_openssl(der).ok()?),
+            Err(_) => ("der-dsa-private-key", keys::dsa_openssl_key(der).ok()?),
         },
         Shape::Pkcs8 => ("der-pkcs8-private-key", keys::parse_pkcs8(der).ok()?),
         // a bare scalar with no curve and no public point says too little to report
