@@ -1414,6 +1414,70 @@ fn rules_list_and_check() {
     assert!(out.contains("broken.toml"), "{out}");
 }
 
+/// Files stuffed with one anchor or keyword (every detector's worst case:
+/// a candidate every few bytes) finish with bounded findings, and a real key
+/// scanned with them is still found.
+#[test]
+fn anchor_floods_are_scanned_and_hide_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = format!("{}{}", "05Ngeyw_ZyDkOnlu", "jBc4T~2WqbN5CorN");
+    let units: Vec<(&str, Vec<u8>)> = vec![
+        ("password", b"password=".to_vec()),
+        ("jwt", b"eyJhbGciOiJIUzI1NiJ9.".to_vec()),
+        (
+            "der",
+            vec![
+                0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01,
+            ],
+        ),
+        ("pem", b"-----BEGIN RSA PRIVATE KEY-----\nMIIE".to_vec()),
+        ("jwk", br#"{"kty":"RSA","d":""#.to_vec()),
+        (
+            "capi",
+            b"\x07\x02\x00\x00\x00\xa4\x00\x00RSA2\x00\x08\x00\x00".to_vec(),
+        ),
+        ("ppk", b"PuTTY-User-Key-File-3: ssh-rsa\n".to_vec()),
+        ("secrets", format!("clientSecret={secret}\n").into_bytes()),
+    ];
+    let mut paths = Vec::new();
+    for (name, unit) in &units {
+        let mut data = Vec::new();
+        while data.len() < (1 << 20) {
+            data.extend_from_slice(unit);
+        }
+        paths.push(write(tmp.path(), &format!("flood-{name}"), &data));
+        let wide: Vec<u8> = data.iter().take(1 << 19).flat_map(|&b| [b, 0]).collect();
+        paths.push(write(tmp.path(), &format!("flood-{name}-utf16"), &wide));
+    }
+    let good = dump("pem-ascii.core");
+    let (_, alone) = scan_json(&[s(&good)]);
+    let mut args: Vec<&str> = paths.iter().map(|p| s(p)).collect();
+    args.push(s(&good));
+    let (code, report) = scan_json(&args);
+    assert_eq!(code, 1);
+    for input in &report.inputs {
+        assert!(input.error.is_none(), "{}: {:?}", input.path, input.error);
+        assert_eq!(input.bytes_scanned, input.size, "{}", input.path);
+    }
+    let in_file = |p: &str| report.findings.iter().filter(|f| f.path == p).count();
+    assert_eq!(in_file(s(&good)), alone.findings.len());
+    // the file of real secrets: the first thousand listed, the rest counted
+    let secrets = paths
+        .iter()
+        .find(|p| s(p).ends_with("flood-secrets"))
+        .unwrap();
+    assert_eq!(in_file(s(secrets)), 1000);
+    let warned = report
+        .inputs
+        .iter()
+        .find(|i| i.path == s(secrets))
+        .is_some_and(|i| i.warnings.iter().any(|w| w.contains("more findings")));
+    assert!(warned);
+    for p in &paths {
+        assert!(in_file(s(p)) <= 1000, "{}", s(p));
+    }
+}
+
 /// One rule lists at most 1000 findings a file by default, keeps the first
 /// ones and says how many it left out; `--max-findings-per-rule 0` lists all.
 #[test]
