@@ -269,12 +269,14 @@ pub fn collect(
         if pos + 64 <= owned.end
             && let Some(b) = unit.get(pos..pos + 64)
         {
-            let (mut small, mut any) = (false, 0u64);
-            for c in b.chunks_exact(8) {
-                let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-                small |= (x & 0x0000_0000_ffff_fe00 == 0) | (x & 0xffff_fe00_0000_0000 == 0);
-                any |= x;
+            let words = block_words(b);
+            // (no early exit: the compiler turns this into a few vector ops)
+            let (mut small, mut any) = (0u32, 0u32);
+            for w in words {
+                small |= u32::from(w & 0xffff_fe00 == 0);
+                any |= w;
             }
+            let small = small != 0;
             if !small {
                 pos += 64;
                 continue;
@@ -294,9 +296,9 @@ pub fn collect(
         {
             // a mixed block (heap data): bit masks of its zero words and of
             // its words that may be a BIGNUM `top`, then only those words
+            let words = block_words(b);
             let (mut zeros, mut tops) = (0u32, 0u32);
-            for (i, c) in b.chunks_exact(4).enumerate() {
-                let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            for (i, &w) in words.iter().enumerate() {
                 zeros |= u32::from(w == 0) << i;
                 let kinds = TOP_KINDS[w.min(16385) as usize] & wanted;
                 tops |= u32::from(kinds != 0) << i;
@@ -350,6 +352,15 @@ pub fn collect(
         }
         run_done(unit, base, run_start..end, first..owned.end, out);
     }
+}
+
+/// The sixteen little-endian words of a 64-byte block.
+fn block_words(b: &[u8]) -> [u32; 16] {
+    let mut words = [0u32; 16];
+    for (w, c) in words.iter_mut().zip(b.chunks_exact(4)) {
+        *w = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
+    }
+    words
 }
 
 /// The word at `at` is of `kinds` (a [`TOP_KINDS`] entry): look for the
