@@ -44,7 +44,7 @@ pub struct Config {
     /// Look for AES schedules at every byte offset.
     pub aes_unaligned: bool,
     /// Pattern rules from `--rules` files, run with the built-in ones.
-    pub user_rules: Vec<crate::rules::Rule>,
+    pub user_rules: Vec<crate::detect::pattern::PatternRule>,
     /// Rule ids whose findings are not reported.
     pub disabled_rules: Vec<String>,
     /// Exit 1 only for findings at or above this severity.
@@ -92,18 +92,20 @@ impl Config {
                             r.id
                         );
                     }
-                    r.compile()
-                        .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", path.display(), r.id))?;
+                    user_rules.push(
+                        r.compile().map_err(|e| {
+                            anyhow::anyhow!("{}: rule {}: {e}", path.display(), r.id)
+                        })?,
+                    );
                 }
-                user_rules.extend(rules);
             }
         }
         let mut known: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
         for r in &user_rules {
-            if known.contains(&r.id) {
+            if known.iter().any(|k| k == r.id) {
                 anyhow::bail!("rule {}: the id is already used (ids must be unique)", r.id);
             }
-            known.push(r.id.clone());
+            known.push(r.id.to_string());
         }
         if let Some(unknown) = args.disable_rule.iter().find(|id| !known.contains(id)) {
             anyhow::bail!("--disable-rule {unknown}: no such rule (see `keysweep rules list`)");
@@ -449,11 +451,12 @@ pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatu
     // the checked files' own pattern rules run next to the built-in ones
     // (files that are the built-in rules are not added twice)
     let builtin: Vec<String> = crate::rules::builtin()?.into_iter().map(|r| r.id).collect();
-    let user: Vec<crate::rules::Rule> = files
+    // (a rule that does not compile is left out here and reported below)
+    let user: Vec<crate::detect::pattern::PatternRule> = files
         .iter()
         .flat_map(|(_, rules)| rules.iter())
-        .filter(|r| r.is_pattern() && !builtin.contains(&r.id) && r.compile().is_ok())
-        .cloned()
+        .filter(|r| r.is_pattern() && !builtin.contains(&r.id))
+        .filter_map(|r| r.compile().ok())
         .collect();
     let engine = Engine::for_families_with_rules(&[], false, &user)?;
     let mut problems = 0;

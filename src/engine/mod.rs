@@ -217,11 +217,12 @@ impl Engine {
     }
 
     /// [`Engine::for_families`] with the built-in pattern rules plus
-    /// `user_rules` (from `--rules` files) in the tokens family.
+    /// `user_rules` (from `--rules` files, compiled once by the caller, which
+    /// reported their errors by file and rule) in the tokens family.
     pub fn for_families_with_rules(
         families: &[crate::detect::Family],
         aes_unaligned: bool,
-        user_rules: &[crate::rules::Rule],
+        user_rules: &[crate::detect::pattern::PatternRule],
     ) -> anyhow::Result<Engine> {
         use crate::detect::Family;
         let families = if families.is_empty() {
@@ -237,7 +238,7 @@ impl Engine {
         let mut detectors = crate::detect::detectors(families);
         if families.contains(&Family::Tokens) {
             let mut compiled = Vec::new();
-            for rule in crate::rules::builtin()?.iter().chain(user_rules) {
+            for rule in crate::rules::builtin()?.iter() {
                 if rule.is_pattern() {
                     compiled.push(
                         rule.compile()
@@ -245,6 +246,7 @@ impl Engine {
                     );
                 }
             }
+            compiled.extend(user_rules.iter().cloned());
             if !compiled.is_empty() {
                 detectors.push(Box::new(crate::detect::pattern::PatternDetector::new(
                     compiled,
