@@ -1478,6 +1478,38 @@ fn anchor_floods_are_scanned_and_hide_nothing() {
     }
 }
 
+/// Inputs the fuzzer found slow (the known-key search testing every
+/// scalar-sized number in them against both known keys) finish within the
+/// search's budget, with no error, and leave other files' findings intact.
+#[test]
+fn fuzzer_slow_units_stay_within_the_known_key_budget() {
+    let dir = fixtures().join("fuzz-slow");
+    let known = fixtures().join("keys/known");
+    let jwks = known.join("idp-jwks.json");
+    let cert = known.join("ec-p256-cert.pem");
+    let good = dump("pem-ascii.core");
+    let mut args = vec!["--known-keys", s(&jwks), "--known-keys", s(&cert)];
+    let slow: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(slow.len(), 3);
+    args.extend(slow.iter().map(|p| s(p)));
+    args.push(s(&good));
+    let (code, report) = scan_json(&args);
+    assert_eq!(code, 1);
+    for input in &report.inputs {
+        assert!(input.error.is_none(), "{}: {:?}", input.path, input.error);
+    }
+    let (_, alone) = scan_json(&[s(&good)]);
+    let good_found = report
+        .findings
+        .iter()
+        .filter(|f| f.path == s(&good))
+        .count();
+    assert_eq!(good_found, alone.findings.len());
+}
+
 /// One rule lists at most 1000 findings a file by default, keeps the first
 /// ones and says how many it left out; `--max-findings-per-rule 0` lists all.
 #[test]
