@@ -695,39 +695,55 @@ mod tests {
         }
     }
 
-    /// A token of each shape planted across chunk seams, in both encodings,
-    /// mapped and streamed: found once, at its secret's offset, whatever the chunk.
-    #[test]
-    fn tokens_found_once_across_seams_and_strategies() {
+    /// Plant `line` at each offset (after a NUL, so it is a line of its own
+    /// whatever the noise), in both encodings, and scan it in chunks of
+    /// several sizes, mapped and streamed: `secret` is found once, starting
+    /// `secret_at` characters into the line.
+    fn assert_found_once_across_seams(
+        line: &str,
+        secret: &str,
+        secret_at: usize,
+        offsets: &[usize],
+    ) {
         use crate::detect::Family;
-        // built at run time so that this test binary holds no literal token
-        let token = format!("{}_{}", "ghp", "Zx81Lp0QmWv2Rt7YcBn5Ks3Ha9UeDq4Fj6Gw");
-        let line = format!("GITHUB_TOKEN={token}\n");
+        let fp = crate::keys::sha256_hex(secret.as_bytes());
         for chunk in [4096usize, 4099, 1 << 16] {
             let engine = Engine::for_families(&[Family::Tokens], false)
                 .unwrap()
                 .with_chunk_size(chunk);
-            for offset in [0usize, 4080, 4090, 4095, 8190, 20000] {
+            for &offset in offsets {
                 for encoding in [Encoding::Ascii, Encoding::Utf16le] {
                     let planted = match encoding {
                         Encoding::Utf16le => utf16le(line.as_bytes()),
                         _ => line.as_bytes().to_vec(),
                     };
-                    let mut bytes = noise(offset + planted.len() + 5000, 7);
+                    let mut bytes = noise(offset + planted.len() + 5000, offset as u64 + 7);
+                    if offset > 0 {
+                        bytes[offset - 1] = 0;
+                    }
                     bytes[offset..offset + planted.len()].copy_from_slice(&planted);
                     let stride = if encoding == Encoding::Utf16le { 2 } else { 1 };
-                    let at = (offset + 13 * stride) as u64;
+                    let at = (offset + secret_at * stride) as u64;
                     for found in scan_all_ways(&engine, &bytes) {
-                        let fp = crate::keys::sha256_hex(token.as_bytes());
                         assert_eq!(
                             found,
-                            vec![(at, encoding, Some(fp))],
+                            vec![(at, encoding, Some(fp.clone()))],
                             "chunk {chunk} offset {offset} {encoding:?}"
                         );
                     }
                 }
             }
         }
+    }
+
+    /// A token planted across chunk seams, in both encodings, mapped and
+    /// streamed: found once, at its secret's offset, whatever the chunk.
+    #[test]
+    fn tokens_found_once_across_seams_and_strategies() {
+        // built at run time so that this test binary holds no literal token
+        let token = format!("{}_{}", "ghp", "Zx81Lp0QmWv2Rt7YcBn5Ks3Ha9UeDq4Fj6Gw");
+        let line = format!("GITHUB_TOKEN={token}\n");
+        assert_found_once_across_seams(&line, &token, 13, &[0, 4080, 4090, 4095, 8190, 20000]);
     }
 
     /// A keyword the prefilter finds through a substring it shares with other
@@ -739,34 +755,7 @@ mod tests {
         use crate::detect::Family;
         let secret = format!("{}{}", "05Ngeyw_ZyDkOnlu", "jBc4T~2WqbN5CorN");
         let line = format!("clientSecret: {secret}\n");
-        for chunk in [4096usize, 4099, 1 << 16] {
-            let engine = Engine::for_families(&[Family::Tokens], false)
-                .unwrap()
-                .with_chunk_size(chunk);
-            for offset in [0usize, 4085, 4090, 4095, 8180, 20000] {
-                for encoding in [Encoding::Ascii, Encoding::Utf16le] {
-                    let planted = match encoding {
-                        Encoding::Utf16le => utf16le(line.as_bytes()),
-                        _ => line.as_bytes().to_vec(),
-                    };
-                    let mut bytes = noise(offset + planted.len() + 5000, 9);
-                    if offset > 0 {
-                        bytes[offset - 1] = 0; // a line of its own, whatever the noise
-                    }
-                    bytes[offset..offset + planted.len()].copy_from_slice(&planted);
-                    let stride = if encoding == Encoding::Utf16le { 2 } else { 1 };
-                    let at = (offset + 14 * stride) as u64;
-                    let fp = crate::keys::sha256_hex(secret.as_bytes());
-                    for found in scan_all_ways(&engine, &bytes) {
-                        assert_eq!(
-                            found,
-                            vec![(at, encoding, Some(fp.clone()))],
-                            "chunk {chunk} offset {offset} {encoding:?}"
-                        );
-                    }
-                }
-            }
-        }
+        assert_found_once_across_seams(&line, &secret, 14, &[0, 4085, 4090, 4095, 8180, 20000]);
         // the shared substring alone (no keyword around it) finds nothing
         let engine = Engine::for_families(&[Family::Tokens], false).unwrap();
         let near_miss = format!("clientXecret: {secret} Secret: {secret} client_secre {secret}");
