@@ -100,6 +100,38 @@ fn located_key(l: &Located) -> (&'static str, u64) {
     (l.detection.rule_id, l.file_offset)
 }
 
+/// Rule and unit offset of a detection (all of one unit), for [`cap_per_rule`].
+fn detection_key(d: &Detection) -> (&'static str, u64) {
+    (d.rule_id, d.start as u64)
+}
+
+/// The per-rule limit held on a list that grows as a scan goes: checked only
+/// once the list has doubled since the last check, so the list never holds
+/// more than about twice what the limit keeps, for a few passes over it.
+#[derive(Default)]
+struct RuleLimit {
+    check_at: usize,
+    dropped: BTreeMap<&'static str, u64>,
+}
+
+impl RuleLimit {
+    fn hold<T>(&mut self, found: &mut Vec<T>, max: usize, key: impl Fn(&T) -> (&'static str, u64)) {
+        if found.len() >= self.check_at.max(max) {
+            self.hold_now(found, max, key);
+        }
+    }
+
+    fn hold_now<T>(
+        &mut self,
+        found: &mut Vec<T>,
+        max: usize,
+        key: impl Fn(&T) -> (&'static str, u64),
+    ) {
+        cap_per_rule(found, max, key, &mut self.dropped);
+        self.check_at = found.len().saturating_mul(2);
+    }
+}
+
 /// The immutable engine: detectors plus the prefilter built from their anchors.
 pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
@@ -117,22 +149,8 @@ struct Scratch {
     detect: crate::detect::Scratch,
     found: Vec<Detection>,
     spans: Vec<Range<usize>>,
-    /// Length of `found` at which it is next checked against the per-rule limit.
-    check_at: usize,
-    dropped: BTreeMap<&'static str, u64>,
-}
-
-impl Scratch {
-    /// Hold `found` to `max` detections a rule, checking only once it has
-    /// doubled since the last check (so a few passes over it at most).
-    fn cap(&mut self, max: usize) {
-        if self.found.len() < self.check_at.max(max) {
-            return;
-        }
-        let unit_offset = |d: &Detection| (d.rule_id, d.start as u64);
-        cap_per_rule(&mut self.found, max, unit_offset, &mut self.dropped);
-        self.check_at = self.found.len().saturating_mul(2);
-    }
+    /// The per-rule limit on `found`.
+    limit: RuleLimit,
 }
 
 /// Bytes checked at a time for [`live_spans`]: a memory page.
@@ -362,31 +380,24 @@ impl Engine {
                     return (Vec::new(), ScanStats::default(), collected);
                 };
                 let in_unit = owned.start - unit.start..owned.end - unit.start;
-                let mut spans = std::mem::take(&mut scratch.spans);
-                self.live_spans(unit_bytes, in_unit.clone(), &mut spans);
-                let mut stats = ScanStats {
-                    bytes: in_unit.len() as u64,
-                    ..ScanStats::default()
-                };
-                scratch.check_at = 0;
-                for span in &spans {
-                    stats.candidates +=
-                        self.scan_unit(unit_bytes, span.clone(), scratch).candidates;
-                    if self.recovery.is_active() {
+                let addr = map.address_of(unit.start as u64);
+                let candidates =
+                    self.scan_owned(unit_bytes, in_unit.clone(), scratch, |span, found| {
                         self.recovery.sweep(
                             unit_bytes,
                             unit.start as u64,
-                            map.address_of(unit.start as u64),
-                            span.clone(),
-                            &mut scratch.found,
+                            addr,
+                            span,
+                            found,
                             &mut collected,
                         );
-                    }
-                }
-                scratch.spans = spans;
-                scratch.check_at = 0;
-                scratch.cap(self.max_per_rule);
-                stats.dropped = std::mem::take(&mut scratch.dropped);
+                    });
+                let stats = ScanStats {
+                    bytes: in_unit.len() as u64,
+                    candidates,
+                    dropped: std::mem::take(&mut scratch.limit.dropped),
+                    ..ScanStats::default()
+                };
                 done(owned.clone());
                 let located: Vec<Located> = scratch
                     .found
@@ -451,7 +462,7 @@ impl Engine {
         let mut base = 0u64;
         let mut kept = 0usize;
         let mut eof = false;
-        let mut found_check_at = self.max_per_rule;
+        let mut found_limit = RuleLimit::default();
         while !eof || buf.len() > kept {
             let want = kept + self.chunk + after;
             let mut filled = buf.len();
@@ -474,21 +485,11 @@ impl Engine {
             if owned_end <= kept {
                 break;
             }
-            let mut spans = std::mem::take(&mut scratch.spans);
-            self.live_spans(&buf, kept..owned_end, &mut spans);
-            scratch.check_at = 0;
-            for span in &spans {
-                let s = self.scan_unit(&buf, span.clone(), &mut scratch);
-                stats.candidates += s.candidates;
-                if self.recovery.is_active() {
+            stats.candidates +=
+                self.scan_owned(&buf, kept..owned_end, &mut scratch, |span, found| {
                     // streams have no address map: only what needs none (AES schedules)
-                    self.recovery
-                        .sweep_stream(&buf, base, span.clone(), &mut scratch.found);
-                }
-            }
-            scratch.spans = spans;
-            scratch.check_at = 0;
-            scratch.cap(self.max_per_rule);
+                    self.recovery.sweep_stream(&buf, base, span, found);
+                });
             stats.bytes += (owned_end - kept) as u64;
             for d in scratch.found.drain(..) {
                 found.push(Located {
@@ -496,22 +497,16 @@ impl Engine {
                     detection: d,
                 });
             }
-            if found.len() >= found_check_at {
-                cap_per_rule(
-                    &mut found,
-                    self.max_per_rule,
-                    located_key,
-                    &mut scratch.dropped,
-                );
-                found_check_at = found.len().saturating_mul(2).max(self.max_per_rule);
-            }
+            found_limit.hold(&mut found, self.max_per_rule, located_key);
             // keep `before` bytes of context ahead of the next owned range
             let drop = owned_end.saturating_sub(before);
             buf.drain(..drop);
             base += drop as u64;
             kept = owned_end - drop;
         }
-        stats.dropped = std::mem::take(&mut scratch.dropped);
+        for (rule, n) in scratch.limit.dropped.into_iter().chain(found_limit.dropped) {
+            *stats.dropped.entry(rule).or_default() += n;
+        }
         Ok(self.finish_found(found, stats))
     }
 
@@ -525,10 +520,39 @@ impl Engine {
         }
     }
 
+    /// Scan `owned` (a range of `unit`): its live spans through the
+    /// prefilter and detectors and through `recover` (the recoveries that
+    /// apply to this kind of input), leaving in `scratch.found` what they
+    /// report, held to the per-rule limit. Returns the candidates confirmed.
+    fn scan_owned(
+        &self,
+        unit: &[u8],
+        owned: Range<usize>,
+        scratch: &mut Scratch,
+        mut recover: impl FnMut(Range<usize>, &mut Vec<Detection>),
+    ) -> u64 {
+        let mut spans = std::mem::take(&mut scratch.spans);
+        self.live_spans(unit, owned, &mut spans);
+        scratch.limit.check_at = 0;
+        let mut candidates = 0;
+        for span in &spans {
+            candidates += self.scan_unit(unit, span.clone(), scratch);
+            if self.recovery.is_active() {
+                recover(span.clone(), &mut scratch.found);
+            }
+        }
+        scratch.spans = spans;
+        scratch
+            .limit
+            .hold_now(&mut scratch.found, self.max_per_rule, detection_key);
+        candidates
+    }
+
     /// Prefilter `owned` (a range of `unit`) and confirm each candidate
     /// against the whole unit, a slice at a time so that the candidates of a
-    /// range stuffed with anchors, and what they find, stay bounded.
-    fn scan_unit(&self, unit: &[u8], owned: Range<usize>, scratch: &mut Scratch) -> ScanStats {
+    /// range stuffed with anchors, and what they find, stay bounded. Returns
+    /// the number of candidates.
+    fn scan_unit(&self, unit: &[u8], owned: Range<usize>, scratch: &mut Scratch) -> u64 {
         scratch.detect.clear();
         let mut candidates = 0u64;
         let mut from = owned.start;
@@ -549,14 +573,12 @@ impl Engine {
                 };
                 detector.confirm(&candidate, &mut scratch.detect, &mut scratch.found);
             }
-            scratch.cap(self.max_per_rule);
+            scratch
+                .limit
+                .hold(&mut scratch.found, self.max_per_rule, detection_key);
             from = to;
         }
-        ScanStats {
-            bytes: (owned.end - owned.start) as u64,
-            candidates,
-            ..ScanStats::default()
-        }
+        candidates
     }
 }
 
