@@ -13,6 +13,7 @@ use crate::keys::sha256_hex;
 use base64::Engine as _;
 use regex::bytes::Regex;
 use serde::Serialize;
+use std::ops::Range;
 
 /// Characters of text read before and after a keyword.
 const BEFORE: usize = 512;
@@ -291,7 +292,6 @@ pub fn case_forms(keyword: &str) -> Vec<String> {
         forms.push(titled);
         forms.push(camel);
     }
-    forms.dedup();
     let mut unique = Vec::new();
     for f in forms {
         if !unique.contains(&f) {
@@ -379,8 +379,6 @@ struct StretchMatch {
     reported: bool,
 }
 
-use std::ops::Range;
-
 impl PatternDetector {
     /// Run rule `ri` for a keyword found at `c.pos`: report, once, each of
     /// its matches that contains the keyword.
@@ -408,7 +406,8 @@ impl PatternDetector {
             *slot = Some(search(r, c, &mut scratch.text));
         }
         let Some(stretch) = slot.as_mut() else { return };
-        // matches do not overlap: those ending after the keyword start in order
+        // matches come in order and their ends never go back (two share at
+        // most the boundary character one of them consumed)
         let first = stretch.matches.partition_point(|m| m.whole.end <= c.pos);
         for m in stretch.matches.iter_mut().skip(first) {
             if m.whole.start > c.pos {
@@ -479,8 +478,7 @@ fn search(r: &PatternRule, c: &Candidate<'_>, text: &mut Vec<u8>) -> Stretch {
         // does: a pattern that consumes the character after its secret (the
         // regex crate has no lookahead) must not hide a secret that follows
         // after one separator
-        let resume = secret.map_or(m.end(), |s| s.end()).max(m.start() + 1);
-        at = resume.max(at + 1);
+        at = secret.map_or(m.end(), |s| s.end()).max(m.start() + 1);
         let detection = secret.filter(|s| !s.is_empty()).and_then(|secret| {
             judge(r, secret.as_bytes()).map(|d| Detection {
                 start: w.unit_offset(secret.start()),
