@@ -2083,7 +2083,8 @@ fn very_deep_directories_are_walked() {
 
 // ---- keys as live programs hold them -------------------------------------------------
 
-/// One line of `live-*.expect`: (what, file or mode, fingerprint or key hex, key hash).
+/// The lines of a fixture's `NAME.expect` file, split into words (for
+/// `live-*.expect`: what, file or mode, fingerprint or key hex, key hash).
 fn live_expectations(name: &str) -> Vec<Vec<String>> {
     std::fs::read_to_string(dump(&format!("{name}.expect")))
         .unwrap()
@@ -2428,11 +2429,7 @@ struct TokenM {
 /// hold NT_PRPSINFO.
 #[test]
 fn tokens_in_a_live_process() {
-    let expect: Vec<Vec<String>> = std::fs::read_to_string(dump("tokens.expect"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split_whitespace().map(str::to_string).collect())
-        .collect();
+    let expect = live_expectations("tokens");
     assert!(expect.len() >= 36);
     for name in ["tokens.core", "tokens.dmp", "tokens.kernel.core"] {
         let (code, report) = scan_json(&["--detectors", "tokens", s(&dump(name))]);
@@ -2789,11 +2786,7 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
 /// AES keys SymCrypt expanded are found by their round keys.
 #[test]
 fn symcrypt_key_objects_are_rebuilt() {
-    let expect: Vec<Vec<String>> = std::fs::read_to_string(dump("symcrypt.expect"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split_whitespace().map(str::to_string).collect())
-        .collect();
+    let expect = live_expectations("symcrypt");
     assert_eq!(expect.len(), 5);
     for ext in ["core", "dmp"] {
         let (code, report) = scan_json(&[s(&dump(&format!("symcrypt.{ext}")))]);

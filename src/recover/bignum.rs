@@ -1150,6 +1150,13 @@ mod tests {
         b[at..at + v.len()].copy_from_slice(v);
     }
 
+    /// A number with a zero word on each side, as an allocation of its own holds it.
+    fn put_alone(b: &mut [u8], at: usize, v: &[u8]) {
+        put(b, at - 8, &[0; 8]);
+        put(b, at, v);
+        put(b, at + v.len(), &[0; 8]);
+    }
+
     /// A 64-bit BIGNUM record: d, top, dmax, neg, flags.
     fn record64(limbs: u64, top: u32, flags: u32) -> Vec<u8> {
         let mut r = limbs.to_le_bytes().to_vec();
@@ -1168,9 +1175,7 @@ mod tests {
         let mut b = heap(1 << 16, 1);
         let (n_at, p_at, q_at, d_at) = (0x2000, 0x3000, 0x3400, 0x5000);
         for (at, v) in [(n_at, &n), (p_at, &p), (q_at, &q), (d_at, &d)] {
-            put(&mut b, at - 8, &[0; 8]);
-            put(&mut b, at, v);
-            put(&mut b, at + v.len(), &[0; 8]);
+            put_alone(&mut b, at, v);
         }
         for (i, (at, limbs)) in [(n_at, 32), (p_at, 16), (q_at, 16)].into_iter().enumerate() {
             put(
@@ -1215,9 +1220,7 @@ mod tests {
         let mut b = heap(1 << 16, 9);
         let (n_at, p_at, q_at) = (0x2000, 0x3000, 0x3400);
         for (at, v) in [(n_at, &n), (p_at, &p), (q_at, &q)] {
-            put(&mut b, at - 8, &[0; 8]);
-            put(&mut b, at, v);
-            put(&mut b, at + v.len(), &[0; 8]);
+            put_alone(&mut b, at, v);
         }
         // each record's `top` is the first word of a 4 KiB chunk
         for (i, (at, limbs)) in [(n_at, 32), (p_at, 16), (q_at, 16)].into_iter().enumerate() {
@@ -1322,9 +1325,7 @@ mod tests {
             (0x9000, &p),
             (0x9400, &q2),
         ] {
-            put(&mut b, at - 8, &[0; 8]);
-            put(&mut b, at, v);
-            put(&mut b, at + v.len(), &[0; 8]);
+            put_alone(&mut b, at, v);
         }
         let raw = |b: &[u8]| MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
         assert!(run(&b, &raw(&b), 1 << 20).keys.is_empty());
