@@ -312,16 +312,7 @@ impl AesFinder {
         ) else {
             return;
         };
-        let hit_at = |k: usize| {
-            let (x, y) = (w0[k], w1[k]);
-            let t = x ^ y;
-            // zero words are everywhere in heaps (a pointer next to a zero
-            // repeats itself): round keys are never zero
-            let live = (x != 0) & (y != 0);
-            let hit =
-                (t == a[k]) | (t == b[k]) | (t == c[k]) | (t == d[k]) | (t == e[k]) | (t == f[k]);
-            u32::from(live & hit)
-        };
+        let hit_at = |k: usize| relation(w0[k], w1[k], [a[k], b[k], c[k], d[k], e[k], f[k]]);
         // The filter is tried on SAMPLE_RUN positions of every SAMPLE_PERIOD
         // only: the relation holds at most positions of a schedule, and at
         // some position of every residue class modulo SAMPLE_PERIOD (checked
@@ -341,19 +332,9 @@ impl AesFinder {
                 let (x, y) = (lanes(w0), lanes(w1));
                 let (la, lb, lc, ld, le, lf) =
                     (lanes(a), lanes(b), lanes(c), lanes(d), lanes(e), lanes(f));
-                let mut any = 0;
-                for l in 0..SAMPLE_RUN {
-                    let t = x[l] ^ y[l];
-                    let live = (x[l] != 0) & (y[l] != 0);
-                    let hit = (t == la[l])
-                        | (t == lb[l])
-                        | (t == lc[l])
-                        | (t == ld[l])
-                        | (t == le[l])
-                        | (t == lf[l]);
-                    any |= u32::from(live & hit);
-                }
-                any
+                (0..SAMPLE_RUN).fold(0, |any, l| {
+                    any | relation(x[l], y[l], [la[l], lb[l], lc[l], ld[l], le[l], lf[l]])
+                })
             } else {
                 (k0..run_end).fold(0, |acc, k| acc | hit_at(k))
             };
@@ -398,6 +379,19 @@ impl AesFinder {
 }
 
 /// Exact check of one shape at the start of `w` (raw little-endian loads), in both byte orders.
+/// 1 when the filter relation holds at a position: `x ^ y` (the word there
+/// and the next) equals one of the six shapes' related words, and neither
+/// word is zero (zero words are everywhere in heaps, where a pointer next to
+/// a zero repeats itself; round keys are never zero). Branch-free, so runs
+/// of positions compile to vector code.
+#[inline(always)]
+fn relation(x: u32, y: u32, related: [u32; 6]) -> u32 {
+    let t = x ^ y;
+    let live = (x != 0) & (y != 0);
+    let hit = related.iter().fold(false, |hit, &z| hit | (t == z));
+    u32::from(live & hit)
+}
+
 fn verify(shape: Shape, w: &[u32]) -> Option<Schedule> {
     let raw = w.get(..shape.words())?;
     for order in [WordOrder::Fips, WordOrder::Swapped] {
