@@ -276,6 +276,16 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     if roots.is_empty() {
         anyhow::bail!("no paths to scan (give paths or --files-from)");
     }
+    let stdin_uses = roots
+        .iter()
+        .filter(|r| r.as_os_str() == input::STDIN_PATH)
+        .count()
+        + usize::from(config.files_from.as_deref() == Some(Path::new("-")));
+    if stdin_uses > 1 {
+        anyhow::bail!(
+            "standard input can be read only once: name `-` once, as a path or as --files-from (a file named `-` is `./-`)"
+        );
+    }
     let discovered = input::discover(
         &roots,
         config.follow_symlinks,

@@ -71,7 +71,7 @@ pub enum Format {
 /// Options of `keysweep scan` (and `keysweep baseline`).
 pub struct ScanArgs {
     /// Files and directories to scan. Directories are walked recursively in
-    /// sorted order.
+    /// sorted order; `-` scans standard input (e.g. `zstd -dc core.zst | keysweep scan -`).
     pub paths: Vec<PathBuf>,
 
     /// Also scan the paths listed in FILE, one a line (`-` reads standard input).

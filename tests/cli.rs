@@ -957,6 +957,50 @@ fn files_from_file_and_stdin() {
 }
 
 #[test]
+fn dash_scans_standard_input_piped_or_redirected() {
+    // piped (a stream), with --include not judging the nameless input
+    let pem = std::fs::read_to_string(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
+    let (code, out, _) = run_with_stdin(
+        &["scan", "--format", "json", "--include", "*.dmp", "-"],
+        Some(&pem),
+    );
+    assert_eq!(code, 1);
+    let report: Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(report.findings.len(), 1);
+    let f = &report.findings[0];
+    assert_eq!(
+        (f.path.as_str(), f.rule_id.as_str()),
+        ("-", "pem-rsa-private-key")
+    );
+    assert!(f.key.as_ref().is_some_and(|k| k.validated));
+
+    // redirected from a dump: mapped, so its container is recognised
+    let out = Command::new(BIN)
+        .args(["scan", "--format", "json", "-"])
+        .stdin(std::fs::File::open(dump("pem-utf16.dmp")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, from_file) = scan_json(&[s(&dump("pem-utf16.dmp"))]);
+    assert_eq!(report.findings.len(), from_file.findings.len());
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.container == "minidump" && f.address.is_some())
+    );
+
+    // standard input cannot be read twice
+    let (code, _, err) = run_with_stdin(&["scan", "--files-from", "-", "-"], Some(""));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("standard input can be read only once"),
+        "{err}"
+    );
+}
+
+#[test]
 fn directories_walk_in_order_and_symlinks_are_opt_in() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();

@@ -105,6 +105,10 @@ pub fn discover(
     let mut found = Discovered::default();
     let mut visited_dirs: HashSet<(u64, u64)> = HashSet::new();
     for root in roots {
+        if root.as_os_str() == super::source::STDIN_PATH {
+            found.files.push(root.clone());
+            continue;
+        }
         match fs::metadata(root) {
             Ok(meta) if meta.is_dir() => walk(root, follow_symlinks, &mut visited_dirs, &mut found),
             Ok(meta) if meta.is_file() => found.files.push(root.clone()),
@@ -124,11 +128,17 @@ pub fn discover(
         let size = fs::metadata(&path)
             .map(|m| if m.is_file() { m.len() } else { 0 })
             .unwrap_or(0);
-        let reason = filter.rejects(&path).map(str::to_string).or_else(|| {
-            max_size
-                .filter(|&max| size > max)
-                .map(|max| format!("{size} bytes, larger than --max-file-size {max}"))
-        });
+        // standard input has no name for --include and --exclude to judge
+        let named = path.as_os_str() != super::source::STDIN_PATH;
+        let reason = named
+            .then(|| filter.rejects(&path))
+            .flatten()
+            .map(str::to_string)
+            .or_else(|| {
+                max_size
+                    .filter(|&max| size > max)
+                    .map(|max| format!("{size} bytes, larger than --max-file-size {max}"))
+            });
         match reason {
             Some(reason) => out.skipped.push(Skipped {
                 path,

@@ -6,4 +6,4 @@ pub mod sigbus;
 mod source;
 
 pub use discover::{Discovered, PathFilter, Skipped, discover, read_path_list};
-pub use source::{FileSource, open, release};
+pub use source::{FileSource, STDIN_PATH, open, release};

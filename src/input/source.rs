@@ -3,8 +3,12 @@
 
 use memmap2::Mmap;
 use std::fs::File;
-use std::io;
+use std::io::{self, Seek};
 use std::path::Path;
+
+/// The path that names standard input, as in most command-line tools, so a
+/// decompressed dump can be piped in without touching the disk.
+pub const STDIN_PATH: &str = "-";
 
 /// How a file's bytes are reached.
 pub enum FileSource {
@@ -17,14 +21,22 @@ pub enum FileSource {
     Stream(File),
 }
 
-/// Open `path` for scanning.
+/// Open `path` (or standard input, for [`STDIN_PATH`]) for scanning.
 pub fn open(path: &Path) -> io::Result<(FileSource, u64)> {
-    let file = File::open(path)?;
+    let stdin = path == Path::new(STDIN_PATH);
+    let mut file = if stdin {
+        stdin_file()?
+    } else {
+        File::open(path)?
+    };
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() == 0 {
         return Ok((FileSource::Empty, 0));
     }
-    if !meta.is_file() {
+    // standard input redirected from a file that was partly read already:
+    // the rest of it is what was handed over, and only a stream starts there
+    let partly_read = stdin && file.stream_position().is_ok_and(|pos| pos != 0);
+    if !meta.is_file() || partly_read {
         return Ok((FileSource::Stream(file), meta.len()));
     }
     match map(&file) {
@@ -34,6 +46,21 @@ pub fn open(path: &Path) -> io::Result<(FileSource, u64)> {
         }
         Err(_) => Ok((FileSource::Stream(file), meta.len())),
     }
+}
+
+/// A handle of its own on standard input (a pipe, or the file it was redirected from).
+#[cfg(unix)]
+fn stdin_file() -> io::Result<File> {
+    use std::os::fd::AsFd;
+    Ok(File::from(io::stdin().as_fd().try_clone_to_owned()?))
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> io::Result<File> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "reading a dump from standard input needs a Unix system",
+    ))
 }
 
 /// Map a file read-only.
