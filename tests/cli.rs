@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -565,6 +565,79 @@ fn stream_entry(b: &[u8], ty: u32) -> Option<(usize, usize)> {
         .map(|i| dir + 12 * i)
         .find(|&e| get_u32(b, e) == ty)
         .map(|e| (e, get_u32(b, e + 8) as usize))
+}
+
+/// Wrong sizes and overlapping ranges in a minidump's directory and memory
+/// list (the failures `fuzz/field_sweep.py` found): the key bytes are all
+/// still in the file, so every key of the intact dump must still be found
+/// whole, with its fingerprint, however the regions around it were redrawn.
+#[test]
+fn corrupt_sizes_and_overlaps_never_cut_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fingerprints = |report: &Report, path: &str| -> BTreeSet<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.path == path)
+            .filter_map(|f| f.fingerprint.clone())
+            .collect()
+    };
+    let mut cases: Vec<PathBuf> = Vec::new();
+    let mut expected: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    for name in ["pem-ascii.dmp", "pem-utf16.dmp"] {
+        let md = std::fs::read(dump(name)).unwrap();
+        let (_, intact) = scan_json(&[s(&dump(name))]);
+        let keys = fingerprints(&intact, s(&dump(name)));
+        assert!(keys.len() >= 2, "{name}: {keys:?}");
+        let mut add = |label: String, bytes: Vec<u8>| {
+            let p = write(tmp.path(), &format!("{name}.{label}"), &bytes);
+            expected.insert(p.clone(), keys.clone());
+            cases.push(p);
+        };
+        // the module list's size reaches over every memory range to the end of the file
+        let (entry, rva) = stream_entry(&md, 4).expect("ModuleListStream");
+        let mut b = md.clone();
+        put_u32(&mut b, entry + 4, (md.len() - rva) as u32);
+        add("modules-over-memory".into(), b);
+        // each memory range in turn shrunk to one byte, or made to start
+        // 8 bytes early inside the range before it
+        let (_, list) = stream_entry(&md, 5).expect("MemoryListStream");
+        for i in 0..get_u32(&md, list) as usize {
+            let d = list + 4 + 16 * i;
+            let mut b = md.clone();
+            put_u32(&mut b, d + 8, 1);
+            add(format!("range{i}-one-byte"), b);
+            let mut b = md.clone();
+            put_u32(&mut b, d + 12, get_u32(&md, d + 12) - 8);
+            put_u32(&mut b, d + 8, get_u32(&md, d + 8) + 8);
+            add(format!("range{i}-overlaps"), b);
+        }
+    }
+    let args: Vec<&str> = cases.iter().map(|p| s(p)).collect();
+    let (code, report) = scan_json(&args);
+    assert_eq!(code, 1);
+    for (path, keys) in &expected {
+        let found = fingerprints(&report, s(path));
+        assert!(
+            keys.is_subset(&found),
+            "{}: {keys:?} not all in {found:?}",
+            path.display()
+        );
+    }
+    // ranges that claim the same bytes at other addresses are said to
+    let overlapping = report
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with("pem-ascii.dmp.range3-overlaps"))
+        .unwrap();
+    assert!(
+        overlapping
+            .warnings
+            .iter()
+            .any(|w| w.contains("share file bytes")),
+        "{:?}",
+        overlapping.warnings
+    );
 }
 
 /// Truncated and corrupted copies of every fixture: each gets a record, none

@@ -207,12 +207,17 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
 }
 
 /// Make a parser's regions safe to scan: clip them to the file, drop empty
-/// ones, resolve overlaps (the first region by file offset keeps the bytes),
-/// and fill every gap with a metadata region so that each byte of the file is
-/// scanned exactly once. Total region bytes can therefore never exceed the
-/// file size, whatever a hostile descriptor list claims.
+/// ones, resolve overlaps, and fill every gap with a metadata region so that
+/// each byte of the file is scanned exactly once. Total region bytes can
+/// therefore never exceed the file size, whatever a hostile descriptor list
+/// claims.
+///
+/// Overlaps are resolved so that no key is cut where a region was clipped:
+/// memory ranges that overlap in the file become one region (a key spanning
+/// the overlap stays whole), and metadata such as a stream whose size reaches
+/// into memory bytes yields those bytes to the memory range.
 pub fn normalize(mut map: MemoryMap, file_len: u64) -> MemoryMap {
-    let mut regions: Vec<Region> = std::mem::take(&mut map.regions)
+    let (memory, named): (Vec<Region>, Vec<Region>) = std::mem::take(&mut map.regions)
         .into_iter()
         .filter_map(|mut r| {
             if r.file_offset >= file_len {
@@ -221,32 +226,94 @@ pub fn normalize(mut map: MemoryMap, file_len: u64) -> MemoryMap {
             r.len = r.len.min(file_len - r.file_offset);
             (r.len > 0).then_some(r)
         })
-        .collect();
-    regions.sort_by_key(|r| (r.file_offset, std::cmp::Reverse(r.len)));
+        .partition(|r| r.kind != RegionKind::Metadata);
+    let (memory, conflicts) = merge_overlaps(memory);
+    if conflicts > 0 {
+        map.warnings.push(format!(
+            "{conflicts} memory ranges share file bytes with others at different addresses; \
+             each such group is scanned once as one region, without addresses"
+        ));
+    }
+    let (named, _) = merge_overlaps(named);
 
-    let mut out: Vec<Region> = Vec::with_capacity(regions.len().saturating_mul(2).min(1 << 20));
+    let mut out: Vec<Region> = Vec::with_capacity(
+        (memory.len().saturating_add(named.len()))
+            .saturating_mul(2)
+            .saturating_add(1)
+            .min(1 << 20),
+    );
     let mut cursor = 0u64;
-    for mut r in regions {
-        if r.file_end() <= cursor {
-            continue;
-        }
-        if r.file_offset < cursor {
-            let skip = cursor - r.file_offset;
-            r.file_offset = cursor;
-            r.len -= skip;
-            r.vaddr = r.vaddr.and_then(|v| v.checked_add(skip));
-        }
-        if r.file_offset > cursor {
-            out.push(metadata_region(cursor, r.file_offset - cursor));
-        }
+    let mut next_named = 0usize;
+    for r in memory {
+        fill_gap(cursor..r.file_offset, &named, &mut next_named, &mut out);
         cursor = r.file_end();
         out.push(r);
     }
-    if cursor < file_len {
-        out.push(metadata_region(cursor, file_len - cursor));
-    }
+    fill_gap(cursor..file_len, &named, &mut next_named, &mut out);
     map.regions = out;
     map
+}
+
+/// Sort regions by file offset and merge those that overlap into one: the
+/// first keeps its description and, when a later one maps the same file
+/// bytes to other addresses, loses its address. Returns the merged regions
+/// and how many merges disagreed on addresses (a copy of the same bytes at
+/// the same address, like a thread stack listed twice, is not a conflict).
+fn merge_overlaps(mut regions: Vec<Region>) -> (Vec<Region>, usize) {
+    regions.sort_by_key(|r| (r.file_offset, std::cmp::Reverse(r.len)));
+    let mut out: Vec<Region> = Vec::with_capacity(regions.len());
+    let mut conflicts = 0usize;
+    for r in regions {
+        match out.last_mut() {
+            Some(last) if r.file_offset < last.file_end() => {
+                if let (Some(a), Some(b)) = (last.vaddr, r.vaddr) {
+                    if a.checked_add(r.file_offset - last.file_offset) != Some(b) {
+                        last.vaddr = None;
+                        conflicts += 1;
+                    }
+                }
+                if r.file_end() > last.file_end() {
+                    last.len = r.file_end() - last.file_offset;
+                }
+            }
+            _ => out.push(r),
+        }
+    }
+    (out, conflicts)
+}
+
+/// Cover `gap` (file bytes no memory range holds) with the parts of the named
+/// metadata regions (streams, notes) that fall in it, and unnamed metadata
+/// regions between them. `named` is sorted and free of overlaps; `next` is
+/// where the search for the next gap starts.
+fn fill_gap(gap: std::ops::Range<u64>, named: &[Region], next: &mut usize, out: &mut Vec<Region>) {
+    while named.get(*next).is_some_and(|r| r.file_end() <= gap.start) {
+        *next += 1;
+    }
+    let mut at = gap.start;
+    let mut i = *next;
+    while at < gap.end {
+        match named.get(i) {
+            Some(r) if r.file_offset < gap.end => {
+                let start = r.file_offset.max(at);
+                if start > at {
+                    out.push(metadata_region(at, start - at));
+                }
+                let end = r.file_end().min(gap.end);
+                out.push(Region {
+                    file_offset: start,
+                    len: end - start,
+                    ..r.clone()
+                });
+                at = end;
+                i += 1;
+            }
+            _ => {
+                out.push(metadata_region(at, gap.end - at));
+                at = gap.end;
+            }
+        }
+    }
 }
 
 fn metadata_region(file_offset: u64, len: u64) -> Region {
@@ -290,7 +357,7 @@ mod tests {
     }
 
     #[test]
-    fn normalize_fills_gaps_clips_and_resolves_overlaps() {
+    fn normalize_fills_gaps_clips_and_merges_overlaps() {
         let map = MemoryMap {
             container: ContainerKind::Minidump,
             regions: vec![
@@ -311,18 +378,87 @@ mod tests {
             spans,
             vec![
                 (0, 100, RegionKind::Metadata),
-                (100, 50, RegionKind::Heap),
-                (150, 70, RegionKind::Heap),
+                (100, 120, RegionKind::Heap),
                 (220, 680, RegionKind::Metadata),
                 (900, 100, RegionKind::Heap),
             ]
         );
-        // the clipped region's address moved with its start
-        assert_eq!(map.regions[2].vaddr, Some(0x5000 + 30));
-        assert_eq!(map.address_of(160), Some(0x5000 + 40));
+        // the two overlapping ranges disagree on addresses: neither is trusted
+        assert_eq!(map.address_of(110), None);
+        assert_eq!(map.address_of(160), None);
+        assert_eq!(map.address_of(950), Some(0x9000 + 50));
         assert_eq!(map.address_of(50), None);
+        assert_eq!(map.warnings.len(), 1);
         assert_eq!(map.region_at(999).map(|r| r.file_offset), Some(900));
         assert!(map.region_at(1000).is_none());
+    }
+
+    #[test]
+    fn copies_of_the_same_memory_merge_quietly_and_keep_their_addresses() {
+        let map = MemoryMap {
+            container: ContainerKind::Minidump,
+            regions: vec![
+                region(100, 50, 0x1000),
+                region(100, 50, 0x1000),
+                region(120, 60, 0x1014),
+            ],
+            warnings: vec![],
+            process: None,
+        };
+        let map = normalize(map, 200);
+        assert_eq!(map.regions.len(), 3);
+        assert_eq!((map.regions[1].file_offset, map.regions[1].len), (100, 80));
+        assert_eq!(map.address_of(170), Some(0x1000 + 70));
+        assert!(map.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_stream_reaching_into_memory_yields_those_bytes_to_it() {
+        let stream = |off: u64, len: u64, name: &str| Region {
+            file_offset: off,
+            len,
+            vaddr: None,
+            kind: RegionKind::Metadata,
+            name: Some(name.to_string()),
+            perms: None,
+        };
+        // a stream whose size was made to run over a memory range and past it
+        let map = MemoryMap {
+            container: ContainerKind::Minidump,
+            regions: vec![
+                stream(10, 500, "ModuleListStream"),
+                region(100, 50, 0x1000),
+                stream(300, 20, "ThreadListStream"),
+                region(400, 50, 0x2000),
+            ],
+            warnings: vec![],
+            process: None,
+        };
+        let map = normalize(map, 600);
+        let spans: Vec<_> = map
+            .regions
+            .iter()
+            .map(|r| (r.file_offset, r.len, r.kind, r.name.as_deref()))
+            .collect();
+        let (meta, heap, modules) = (
+            RegionKind::Metadata,
+            RegionKind::Heap,
+            Some("ModuleListStream"),
+        );
+        assert_eq!(
+            spans,
+            vec![
+                (0, 10, meta, None),
+                (10, 90, meta, modules),
+                (100, 50, heap, None),
+                (150, 250, meta, modules),
+                (400, 50, heap, None),
+                (450, 60, meta, modules),
+                (510, 90, meta, None),
+            ]
+        );
+        assert_eq!(map.address_of(120), Some(0x1000 + 20));
+        assert!(map.warnings.is_empty());
     }
 
     #[test]
