@@ -336,7 +336,10 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         &block.body[..block.body.len() / 4 * 4]
     };
     let der = base64_engine().decode(strip_inner_padding(body)).ok()?;
-    let minimum = if block.complete && !block.header_damaged {
+    // a complete body may be small (an Ed25519 PKCS#8 key is 48 bytes); what
+    // is left of a damaged or cut-off one must be larger to tell it from noise,
+    // unless it still parses as a whole key (checked below)
+    let minimum = if block.complete {
         MIN_BODY_BYTES
     } else {
         MIN_TRUNCATED_BYTES
@@ -368,6 +371,7 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         match parsed {
             Ok(key) => key,
             // the allocator ate into the body as well: what is left is a key's tail
+            Err(_) if block.header_damaged && der.len() < MIN_TRUNCATED_BYTES => return None,
             Err(_) if block.header_damaged => fragment(
                 None,
                 label_kind,
@@ -499,5 +503,36 @@ mod tests {
         let block = find_block(t, anchor(t)).unwrap();
         assert!(block.complete);
         assert_eq!(block.body, b"lQVYBGc=");
+    }
+
+    fn end_anchor(t: &[u8]) -> usize {
+        memchr::memmem::rfind(t, b"PRIVATE KEY").unwrap()
+    }
+
+    #[test]
+    fn small_key_with_a_damaged_begin_line_is_found_whole() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/keys/ed25519-pkcs8.pem"
+        ))
+        .unwrap();
+        let no_begin = &pem[memchr::memchr(b'\n', &pem).unwrap() + 1..];
+        // a dash lost (a region boundary or a stray write), or the whole BEGIN line gone
+        for t in [&pem[1..], &pem[4..], no_begin] {
+            let block = find_block_from_end(t, end_anchor(t)).expect("recovered from its END line");
+            let d = analyze(&block, false).expect("a whole Ed25519 key");
+            let key = d.key.unwrap();
+            assert!(key.validated && !key.truncated, "{key:?}");
+            assert_eq!(key.algorithm, "ed25519");
+            assert!(d.preview.contains("BEGIN line damaged"), "{}", d.preview);
+        }
+    }
+
+    #[test]
+    fn small_noise_before_an_end_line_is_not_a_finding() {
+        // 48 bytes of base64 that are no key: too small to report as a fragment
+        let t = b"\x01QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\n-----END PRIVATE KEY-----\n";
+        let block = find_block_from_end(t, end_anchor(t)).unwrap();
+        assert!(analyze(&block, false).is_none());
     }
 }
