@@ -2951,3 +2951,140 @@ fn symcrypt_key_objects_are_rebuilt() {
         }
     }
 }
+
+/// Run keysweep with its report in a file and return (exit code, report,
+/// peak resident set in KiB), the peak read by `wait4` for this child alone.
+fn scan_json_measuring_rss(args: &[&str], dir: &Path) -> (i32, Report, u64) {
+    let out_path = dir.join("report.json");
+    let out = std::fs::File::create(&out_path).unwrap();
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped below by wait4, which also gives its rusage"
+    )]
+    let child = Command::new(BIN)
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run keysweep");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own unwaited child; status and usage are valid for writes.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    assert!(libc::WIFEXITED(status), "killed by a signal: {status}");
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let report: Report =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON ({e}): {text}"));
+    (libc::WEXITSTATUS(status), report, usage.ru_maxrss as u64)
+}
+
+/// Memory grows with the ranges a dump lists only up to a cap: a minidump
+/// listing 300 000 ranges, and one whose header declares 5 000 streams, are
+/// scanned in bounded memory, and a key in a range past the cap is still
+/// found, without an address.
+#[test]
+fn region_counts_past_the_caps_keep_memory_bounded() {
+    const CAP: usize = 1 << 18; // keysweep's ranges per dump
+    const RANGES: usize = CAP + 37_856;
+    let key = std::fs::read(fixtures().join("keys/ec-p256-sec1.pem")).unwrap();
+    let hold = 4096usize; // the first and the last range hold a key
+    let list = 44usize;
+    let data = list + 4 + 16 * RANGES;
+    let stride = 16usize; // 8 bytes of data, 8 bytes of gap: twice the regions
+    let mut b = vec![0u8; data + stride * RANGES + 2 * hold];
+    b[..4].copy_from_slice(b"MDMP");
+    put_u32(&mut b, 4, 0xa793);
+    put_u32(&mut b, 8, 1);
+    put_u32(&mut b, 12, 32);
+    put_u32(&mut b, 32, 5); // MemoryListStream
+    put_u32(&mut b, 36, (4 + 16 * RANGES) as u32);
+    put_u32(&mut b, 40, list as u32);
+    put_u32(&mut b, list, RANGES as u32);
+    let base = 0x10_0000_0000u64;
+    let mut at = data;
+    for i in 0..RANGES {
+        let d = list + 4 + 16 * i;
+        let len = if i == 0 || i == RANGES - 1 { hold } else { 8 };
+        put_u64(&mut b, d, base + 0x10000 * i as u64);
+        put_u32(&mut b, d + 8, len as u32);
+        put_u32(&mut b, d + 12, at as u32);
+        if len == hold {
+            b[at + 64..at + 64 + key.len()].copy_from_slice(&key);
+        }
+        at += len.max(stride);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "many-ranges.dmp", &b);
+    let (code, report, peak_kib) = scan_json_measuring_rss(&[s(&path)], tmp.path());
+    assert_eq!(code, 1);
+    let input = &report.inputs[0];
+    assert_eq!(input.regions, CAP);
+    assert_eq!(input.bytes_scanned, b.len() as u64);
+    assert!(
+        input
+            .warnings
+            .iter()
+            .any(|w| w.contains("reads 262144 ranges")),
+        "{:?}",
+        input.warnings
+    );
+    let mut found: Vec<(u64, Option<u64>)> = report
+        .findings
+        .iter()
+        .map(|f| (f.offset, addr(f)))
+        .collect();
+    found.sort();
+    let last = at - hold;
+    assert_eq!(
+        found,
+        vec![
+            (data as u64 + 64, Some(base + 64)),
+            (last as u64 + 64, None)
+        ]
+    );
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
+
+    // a header declaring more streams than keysweep reads: walked by hand
+    let streams = 5000usize;
+    let dir = 32usize;
+    let list = dir + 12 * streams;
+    let data = list + 4 + 16;
+    let mut b = vec![0u8; data + hold];
+    b[..4].copy_from_slice(b"MDMP");
+    put_u32(&mut b, 4, 0xa793);
+    put_u32(&mut b, 8, streams as u32);
+    put_u32(&mut b, 12, dir as u32);
+    for i in 0..streams {
+        put_u32(
+            &mut b,
+            dir + 12 * i,
+            if i == 0 { 5 } else { 0x1000 + i as u32 },
+        );
+        put_u32(&mut b, dir + 12 * i + 4, 20);
+        put_u32(&mut b, dir + 12 * i + 8, list as u32);
+    }
+    put_u32(&mut b, list, 1);
+    put_u64(&mut b, list + 4, base);
+    put_u32(&mut b, list + 12, hold as u32);
+    put_u32(&mut b, list + 16, data as u32);
+    b[data + 64..data + 64 + key.len()].copy_from_slice(&key);
+    let path = write(tmp.path(), "many-streams.dmp", &b);
+    let (code, report, peak_kib) = scan_json_measuring_rss(&[s(&path)], tmp.path());
+    assert_eq!(code, 1);
+    assert!(
+        report.inputs[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("declares 5000 streams")),
+        "{:?}",
+        report.inputs[0].warnings
+    );
+    let f = &report.findings[0];
+    assert_eq!((f.offset, addr(f)), (data as u64 + 64, Some(base + 64)));
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
+}

@@ -14,7 +14,7 @@ use goblin::elf::program_header::{PT_LOAD, PT_NOTE, ProgramHeader};
 
 /// Most program headers read from one core; a core of a real process has a
 /// few thousand. Beyond this the rest of the file is still scanned as metadata.
-const MAX_SEGMENTS: usize = 1 << 20;
+const MAX_SEGMENTS: usize = 1 << 18;
 /// Most notes read from one PT_NOTE segment.
 const MAX_NOTES: usize = 1 << 16;
 /// PN_XNUM: e_phnum value meaning "the real count is in section 0's sh_info".
@@ -178,7 +178,7 @@ fn program_headers(
     }
     if count > MAX_SEGMENTS {
         warnings.push(format!(
-            "{count} program headers; reading the first {MAX_SEGMENTS}"
+            "{count} program headers; keysweep reads the first {MAX_SEGMENTS}, and the bytes of the other segments are scanned without addresses"
         ));
         count = MAX_SEGMENTS;
     }
@@ -293,8 +293,10 @@ fn nt_file(desc: &[u8], ctx: Ctx) -> Option<Vec<FileMapping>> {
     }
     let names_off = (2 + 3 * count) * wsize;
     let mut names = desc.get(names_off..)?.split(|&b| b == 0);
-    let mut files = Vec::with_capacity(count);
-    for i in 0..count {
+    // as many labels as segments at most; the rest would label nothing
+    let kept = count.min(MAX_SEGMENTS);
+    let mut files = Vec::with_capacity(kept);
+    for i in 0..kept {
         let start = word(desc, 2 + 3 * i, ctx)?;
         let end = word(desc, 3 + 3 * i, ctx)?;
         let page_offset = word(desc, 4 + 3 * i, ctx)?;

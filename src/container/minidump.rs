@@ -14,8 +14,20 @@ use minidump::{
 };
 
 /// Most memory descriptors read from one stream; full dumps of large
-/// processes have tens of thousands. The rest of the file is still scanned.
-const MAX_DESCRIPTORS: u64 = 1 << 20;
+/// processes have tens of thousands. The rest of the file is still scanned,
+/// without addresses. Each range costs a region, so this bounds memory.
+const MAX_DESCRIPTORS: u64 = 1 << 18;
+/// Most entries read from one labelling stream (threads, modules, memory
+/// info); a stream declaring more is not handed to the parser, whose lists
+/// would grow with the file.
+const MAX_LABELS: u64 = 1 << 18;
+/// Most directory entries read; a real dump has a few dozen streams. A
+/// header declaring more is walked by hand, since the crate would index
+/// every entry the file can hold.
+const MAX_STREAMS: u64 = 1 << 12;
+const THREAD_LIST_STREAM: u32 = 3;
+const MODULE_LIST_STREAM: u32 = 4;
+const MEMORY_INFO_LIST_STREAM: u32 = 16;
 const MEMORY_LIST_STREAM: u32 = 5;
 const MEMORY64_LIST_STREAM: u32 = 9;
 const MEM_IMAGE: u32 = 0x100_0000;
@@ -38,10 +50,18 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     let mut regions = Vec::new();
     let mut labels = Vec::new();
     let mut process = None;
-    match Minidump::read(bytes) {
+    let declared_streams = le_u32(bytes, 8).map_or(0, u64::from);
+    let parsed = if declared_streams > MAX_STREAMS {
+        Err(format!(
+            "the header declares {declared_streams} streams, more than the {MAX_STREAMS} keysweep reads"
+        ))
+    } else {
+        Minidump::read(bytes).map_err(|e| e.to_string())
+    };
+    match parsed {
         Ok(dump) => {
             memory_regions(&dump, bytes, &mut regions, &mut warnings);
-            collect_labels(&dump, &mut labels, &mut process, &mut warnings);
+            collect_labels(&dump, bytes, &mut labels, &mut process, &mut warnings);
             let streams: Vec<_> = dump
                 .all_streams()
                 .map(|d| (d.stream_type, (d.location.rva, d.location.data_size)))
@@ -79,37 +99,48 @@ fn memory_regions(
     regions: &mut Vec<Region>,
     warnings: &mut Vec<String>,
 ) {
-    match dump.get_stream::<MinidumpMemoryList>() {
-        Ok(list) => {
-            let before = regions.len();
-            for m in list.iter() {
-                regions.push(memory_region(
-                    u64::from(m.desc.memory.rva),
-                    m.size,
-                    m.base_address,
-                ));
+    // The crate reads every descriptor a list declares; past our cap the
+    // walker reads the first ones and the bytes of the rest stay metadata.
+    let walk = |regions: &mut Vec<Region>, warnings: &mut Vec<String>, ty| {
+        if let Some(loc) = stream_location(dump, ty) {
+            walk_memory_stream(bytes, ty, loc, regions, warnings);
+        }
+    };
+    let declared = declared_count(dump, bytes, MEMORY_LIST_STREAM);
+    if declared.is_some_and(|n| n > MAX_DESCRIPTORS) {
+        walk(regions, warnings, MEMORY_LIST_STREAM);
+    } else {
+        match dump.get_stream::<MinidumpMemoryList>() {
+            Ok(list) => {
+                let before = regions.len();
+                for m in list.iter() {
+                    regions.push(memory_region(
+                        u64::from(m.desc.memory.rva),
+                        m.size,
+                        m.base_address,
+                    ));
+                }
+                // the crate drops descriptors whose data is not in the file; say so
+                let kept = (regions.len() - before) as u64;
+                if let Some(declared) = declared.filter(|&d| d > kept) {
+                    warnings.push(format!(
+                        "MemoryList: {} of {declared} ranges point outside the file (truncated or corrupt dump) and were skipped",
+                        declared - kept
+                    ));
+                }
             }
-            // the crate drops descriptors whose data is not in the file; say so
-            let declared = stream_location(dump, MEMORY_LIST_STREAM)
-                .and_then(|(rva, _)| le_u32(bytes, rva as usize))
-                .map(u64::from);
-            let kept = (regions.len() - before) as u64;
-            if let Some(declared) = declared.filter(|&d| d > kept) {
+            Err(minidump::Error::StreamNotFound) => {}
+            Err(e) => {
                 warnings.push(format!(
-                    "MemoryList: {} of {declared} ranges point outside the file (truncated or corrupt dump) and were skipped",
-                    declared - kept
+                    "MemoryListStream rejected by parser ({e}); reading its descriptors directly"
                 ));
+                walk(regions, warnings, MEMORY_LIST_STREAM);
             }
         }
-        Err(minidump::Error::StreamNotFound) => {}
-        Err(e) => {
-            warnings.push(format!(
-                "MemoryListStream rejected by parser ({e}); reading its descriptors directly"
-            ));
-            if let Some(loc) = stream_location(dump, MEMORY_LIST_STREAM) {
-                walk_memory_stream(bytes, MEMORY_LIST_STREAM, loc, regions, warnings);
-            }
-        }
+    }
+    if declared_count(dump, bytes, MEMORY64_LIST_STREAM).is_some_and(|n| n > MAX_DESCRIPTORS) {
+        walk(regions, warnings, MEMORY64_LIST_STREAM);
+        return;
     }
     match dump.get_stream::<MinidumpMemory64List>() {
         Ok(list) => {
@@ -128,10 +159,40 @@ fn memory_regions(
             warnings.push(format!(
                 "Memory64ListStream rejected by parser ({e}); reading its descriptors directly"
             ));
-            if let Some(loc) = stream_location(dump, MEMORY64_LIST_STREAM) {
-                walk_memory_stream(bytes, MEMORY64_LIST_STREAM, loc, regions, warnings);
-            }
+            walk(regions, warnings, MEMORY64_LIST_STREAM);
         }
+    }
+}
+
+/// The entry count a list stream declares in its own header, read before
+/// the crate parses the list so a hostile count never sizes an allocation.
+fn declared_count(dump: &Minidump<&[u8]>, bytes: &[u8], stream_type: u32) -> Option<u64> {
+    let (rva, _) = stream_location(dump, stream_type)?;
+    let rva = rva as usize;
+    match stream_type {
+        MEMORY64_LIST_STREAM => le_u64(bytes, rva),
+        // MINIDUMP_MEMORY_INFO_LIST: SizeOfHeader, SizeOfEntry, NumberOfEntries (u64)
+        MEMORY_INFO_LIST_STREAM => le_u64(bytes, rva.checked_add(8)?),
+        _ => le_u32(bytes, rva).map(u64::from),
+    }
+}
+
+/// Whether a labelling stream may go to the crate; if not, say what is lost.
+fn labels_readable(
+    dump: &Minidump<&[u8]>,
+    bytes: &[u8],
+    stream_type: u32,
+    warnings: &mut Vec<String>,
+) -> bool {
+    match declared_count(dump, bytes, stream_type) {
+        Some(n) if n > MAX_LABELS => {
+            warnings.push(format!(
+                "{} declares {n} entries, more than the {MAX_LABELS} keysweep reads; its labels were not applied",
+                stream_name(stream_type)
+            ));
+            false
+        }
+        _ => true,
     }
 }
 
@@ -201,6 +262,21 @@ fn memory_region(file_offset: u64, len: u64, vaddr: u64) -> Region {
     }
 }
 
+/// Say why a memory list yields fewer descriptors than it declares: the
+/// stream or file ends first, or keysweep's cap on ranges is reached.
+fn capped_warning(list: &str, declared: u64, fit: u64, read: u64, warnings: &mut Vec<String>) {
+    if read < declared.min(fit) {
+        warnings.push(format!(
+            "{list} declares {declared} ranges; keysweep reads {MAX_DESCRIPTORS} ranges per dump, and the bytes of the other {} are scanned without addresses",
+            declared.min(fit) - read
+        ));
+    } else if read < declared {
+        warnings.push(format!(
+            "{list} names {declared} ranges, {read} descriptors readable"
+        ));
+    }
+}
+
 /// Our own directory walk: `(stream type, (rva, size))` for each entry that fits in the file.
 fn directory(bytes: &[u8], warnings: &mut Vec<String>) -> Vec<(u32, (u32, u32))> {
     let (Some(count), Some(rva)) = (le_u32(bytes, 8), le_u32(bytes, 12)) else {
@@ -208,7 +284,7 @@ fn directory(bytes: &[u8], warnings: &mut Vec<String>) -> Vec<(u32, (u32, u32))>
         return Vec::new();
     };
     let fit = (bytes.len().saturating_sub(rva as usize) / 12) as u64;
-    let count = u64::from(count).min(fit).min(MAX_DESCRIPTORS);
+    let count = u64::from(count).min(fit).min(MAX_STREAMS);
     (0..count as usize)
         .filter_map(|i| {
             let off = (rva as usize).checked_add(i * 12)?;
@@ -233,6 +309,8 @@ fn walk_memory_stream(
     let stream_end = rva.saturating_add(size as usize).min(bytes.len());
     let file_len = bytes.len() as u64;
     let before = regions.len();
+    // the cap holds for all the memory lists of a dump together
+    let budget = MAX_DESCRIPTORS.saturating_sub(before as u64);
     let mut past_eof = 0u64;
     match stream_type {
         MEMORY_LIST_STREAM => {
@@ -246,12 +324,8 @@ fn walk_memory_stream(
                 rva + 4
             };
             let fit = (stream_end.saturating_sub(first) / 16) as u64;
-            let n = u64::from(count).min(fit).min(MAX_DESCRIPTORS);
-            if n < u64::from(count) {
-                warnings.push(format!(
-                    "MemoryList names {count} ranges, {n} descriptors readable"
-                ));
-            }
+            let n = u64::from(count).min(fit).min(budget);
+            capped_warning("MemoryList", u64::from(count), fit, n, warnings);
             for i in 0..n as usize {
                 let off = first + i * 16;
                 let (Some(start), Some(len), Some(data_rva)) = (
@@ -272,12 +346,8 @@ fn walk_memory_stream(
                 return;
             };
             let fit = (stream_end.saturating_sub(rva + 16) / 16) as u64;
-            let n = count.min(fit).min(MAX_DESCRIPTORS);
-            if n < count {
-                warnings.push(format!(
-                    "Memory64List names {count} ranges, {n} descriptors readable"
-                ));
-            }
+            let n = count.min(fit).min(budget);
+            capped_warning("Memory64List", count, fit, n, warnings);
             let mut data_off = base_rva;
             for i in 0..n as usize {
                 let off = rva + 16 + i * 16;
@@ -308,11 +378,17 @@ fn walk_memory_stream(
 /// Module images, thread stacks and memory-info types, to name each region.
 fn collect_labels(
     dump: &Minidump<&[u8]>,
+    bytes: &[u8],
     labels: &mut Vec<Label>,
     process: &mut Option<ProcessInfo>,
     warnings: &mut Vec<String>,
 ) {
-    match dump.get_stream::<MinidumpThreadList>() {
+    let threads = if labels_readable(dump, bytes, THREAD_LIST_STREAM, warnings) {
+        dump.get_stream::<MinidumpThreadList>()
+    } else {
+        Err(minidump::Error::StreamNotFound)
+    };
+    match threads {
         Ok(threads) => {
             for t in &threads.threads {
                 let start = t.raw.stack.start_of_memory_range;
@@ -332,7 +408,12 @@ fn collect_labels(
             "ThreadListStream unreadable ({e}); stacks not labelled"
         )),
     }
-    match dump.get_stream::<MinidumpModuleList>() {
+    let modules = if labels_readable(dump, bytes, MODULE_LIST_STREAM, warnings) {
+        dump.get_stream::<MinidumpModuleList>()
+    } else {
+        Err(minidump::Error::StreamNotFound)
+    };
+    match modules {
         Ok(modules) => {
             for m in modules.iter() {
                 let start = m.raw.base_of_image;
@@ -360,7 +441,12 @@ fn collect_labels(
             "ModuleListStream unreadable ({e}); modules not labelled"
         )),
     }
-    match dump.get_stream::<MinidumpMemoryInfoList>() {
+    let infos = if labels_readable(dump, bytes, MEMORY_INFO_LIST_STREAM, warnings) {
+        dump.get_stream::<MinidumpMemoryInfoList>()
+    } else {
+        Err(minidump::Error::StreamNotFound)
+    };
+    match infos {
         Ok(infos) => {
             for info in infos.iter() {
                 let raw = &info.raw;

@@ -361,52 +361,59 @@ impl Engine {
         map: &MemoryMap,
         done: &(dyn Fn(Range<usize>) + Sync),
     ) -> (Vec<Located>, ScanStats) {
-        let mut jobs: Vec<(Range<usize>, Range<usize>)> = Vec::new();
-        for unit in units(map, bytes.len()) {
-            let mut start = unit.start;
-            while start < unit.end {
-                let end = start.saturating_add(self.chunk).min(unit.end);
-                jobs.push((unit.clone(), start..end));
-                start = end;
-            }
-        }
-        // results are merged as chunks finish (a reduce, not a collect), so
+        let jobs = self.jobs(map, bytes.len());
+        // results are merged as groups finish (a reduce, not a collect), so
         // the recoveries' per-chunk candidates never pile up for the whole file
         let (mut found, mut stats, collected) = jobs
+            .groups
             .par_iter()
-            .map_init(Scratch::default, |scratch, (unit, owned)| {
+            .map_init(Scratch::default, |scratch, group| {
+                let mut located = Vec::new();
+                let mut stats = ScanStats::default();
                 let mut collected = Collected::default();
-                let Some(unit_bytes) = bytes.get(unit.clone()) else {
-                    return (Vec::new(), ScanStats::default(), collected);
-                };
-                let in_unit = owned.start - unit.start..owned.end - unit.start;
-                let addr = map.address_of(unit.start as u64);
-                let candidates =
-                    self.scan_owned(unit_bytes, in_unit.clone(), scratch, |span, found| {
-                        self.recovery.sweep(
-                            unit_bytes,
-                            unit.start as u64,
-                            addr,
-                            span,
-                            found,
-                            &mut collected,
-                        );
+                let mut cap_at = self.max_per_rule;
+                let pieces = jobs.pieces.get(group.clone()).unwrap_or_default();
+                for (unit, owned) in pieces {
+                    let Some(unit_bytes) = bytes.get(unit.clone()) else {
+                        continue;
+                    };
+                    let in_unit = owned.start - unit.start..owned.end - unit.start;
+                    let addr = map.address_of(unit.start as u64);
+                    let candidates =
+                        self.scan_owned(unit_bytes, in_unit.clone(), scratch, |span, found| {
+                            self.recovery.sweep(
+                                unit_bytes,
+                                unit.start as u64,
+                                addr,
+                                span,
+                                found,
+                                &mut collected,
+                            );
+                        });
+                    stats.add(ScanStats {
+                        bytes: in_unit.len() as u64,
+                        candidates,
+                        dropped: std::mem::take(&mut scratch.limit.dropped),
+                        ..ScanStats::default()
                     });
-                let stats = ScanStats {
-                    bytes: in_unit.len() as u64,
-                    candidates,
-                    dropped: std::mem::take(&mut scratch.limit.dropped),
-                    ..ScanStats::default()
-                };
-                done(owned.clone());
-                let located: Vec<Located> = scratch
-                    .found
-                    .drain(..)
-                    .map(|d| Located {
+                    located.extend(scratch.found.drain(..).map(|d| Located {
                         file_offset: (unit.start + d.start) as u64,
                         detection: d,
-                    })
-                    .collect();
+                    }));
+                    // a group of many small pieces keeps to the per-rule limit as it goes
+                    if located.len() > cap_at {
+                        cap_per_rule(
+                            &mut located,
+                            self.max_per_rule,
+                            located_key,
+                            &mut stats.dropped,
+                        );
+                        cap_at = cap_at.max(located.len().saturating_mul(2));
+                    }
+                }
+                if let (Some((_, first)), Some((_, last))) = (pieces.first(), pieces.last()) {
+                    done(first.start..last.end);
+                }
                 (located, stats, collected)
             })
             .reduce(
@@ -430,6 +437,34 @@ impl Engine {
         );
         stats.warnings = warnings;
         self.finish_found(found, stats)
+    }
+
+    /// Cut the map's units into chunk-sized pieces and gather consecutive
+    /// pieces into groups of about one chunk of file: a dump of a million
+    /// tiny ranges then costs a few hundred tasks and page releases, not a
+    /// million of each.
+    fn jobs(&self, map: &MemoryMap, file_len: usize) -> Jobs {
+        let mut jobs = Jobs::default();
+        let mut group_start = 0usize;
+        let mut group_bytes = 0usize;
+        for unit in units(map, file_len) {
+            let mut start = unit.start;
+            while start < unit.end {
+                let end = start.saturating_add(self.chunk).min(unit.end);
+                if group_bytes > 0 && group_bytes + (end - start) > self.chunk {
+                    jobs.groups.push(group_start..jobs.pieces.len());
+                    group_start = jobs.pieces.len();
+                    group_bytes = 0;
+                }
+                jobs.pieces.push((unit.clone(), start..end));
+                group_bytes += end - start;
+                start = end;
+            }
+        }
+        if group_start < jobs.pieces.len() {
+            jobs.groups.push(group_start..jobs.pieces.len());
+        }
+        jobs
     }
 
     /// Deduplicate, apply the per-rule limit and say what it left out.
@@ -628,6 +663,15 @@ fn dedup(mut found: Vec<Located>) -> Vec<Located> {
         }
     }
     kept
+}
+
+/// The work of one mapped scan: pieces of at most one chunk, each with the
+/// unit it belongs to (`(unit, owned piece)`), and the groups of consecutive
+/// pieces (index ranges into `pieces`) that one task scans.
+#[derive(Default)]
+struct Jobs {
+    pieces: Vec<(Range<usize>, Range<usize>)>,
+    groups: Vec<Range<usize>>,
 }
 
 /// Runs of regions that are contiguous in the file and, where addresses are
