@@ -171,9 +171,11 @@ def scan(keysweep, paths):
 def sweep(keysweep, dump, tmp):
     base_rc, base_found, base_in, _ = scan(keysweep, [dump])
     if base_rc not in (0, 1):
+        print(f"FAIL {dump}: intact dump exits {base_rc}", flush=True)
         return [f"{dump}: intact dump exits {base_rc}"], 0, 0.0
     expected = base_found.get(dump, set())
     failures, count, slowest = [], 0, 0.0
+    reported = 0  # failures printed so far: a long sweep shows them as they come
     canaries = []
     for i, c in enumerate(CANARIES):
         dst = os.path.join(tmp, f"{i}-canary.pem")
@@ -212,6 +214,9 @@ def sweep(keysweep, dump, tmp):
             if missing:
                 failures.append(f"{p}: hides {sorted(missing)}")
             os.unlink(p)
+        for f in failures[reported:]:
+            print("FAIL", f, flush=True)
+        reported = len(failures)
     return failures, count, slowest
 
 
@@ -234,8 +239,6 @@ def main():
             failures, n, slowest = sweep(a.keysweep, d, tmp)
             total += n
             all_failures += failures
-            for f in failures:
-                print("FAIL", f, flush=True)
             print(f"{label}: {n} mutants in {time.monotonic() - t:.0f} s, "
                   f"slowest batch {slowest * 1000:.1f} ms a mutant, {len(failures)} failures", flush=True)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024

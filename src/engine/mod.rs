@@ -23,6 +23,9 @@ use std::ops::Range;
 /// Default bytes a chunk owns: large enough to amortise scheduling, small
 /// enough to spread one big region over all cores.
 pub const DEFAULT_CHUNK: usize = 16 << 20;
+/// Most bytes of small pieces one task scans together (a larger piece is a
+/// task of its own).
+const GROUP_BYTES: usize = 1 << 20;
 
 /// A detection placed in the file.
 #[derive(Debug, Clone)]
@@ -440,10 +443,12 @@ impl Engine {
     }
 
     /// Cut the map's units into chunk-sized pieces and gather consecutive
-    /// pieces into groups of about one chunk of file: a dump of a million
+    /// small pieces into groups of up to `GROUP_BYTES`: a dump of a million
     /// tiny ranges then costs a few hundred tasks and page releases, not a
-    /// million of each.
+    /// million of each, and a dump of many mid-sized regions still spreads
+    /// over many cores.
     fn jobs(&self, map: &MemoryMap, file_len: usize) -> Jobs {
+        let group_max = self.chunk.min(GROUP_BYTES);
         let mut jobs = Jobs::default();
         let mut group_start = 0usize;
         let mut group_bytes = 0usize;
@@ -451,7 +456,7 @@ impl Engine {
             let mut start = unit.start;
             while start < unit.end {
                 let end = start.saturating_add(self.chunk).min(unit.end);
-                if group_bytes > 0 && group_bytes + (end - start) > self.chunk {
+                if group_bytes > 0 && group_bytes + (end - start) > group_max {
                     jobs.groups.push(group_start..jobs.pieces.len());
                     group_start = jobs.pieces.len();
                     group_bytes = 0;
@@ -1172,5 +1177,52 @@ mod tests {
         for found in scan_all_ways(&engine, &[]) {
             assert!(found.is_empty());
         }
+    }
+
+    /// Tiny ranges are scanned in groups of about `GROUP_BYTES`, large ones
+    /// in chunk-sized pieces of their own, and together the pieces own each
+    /// byte once, in file order.
+    #[test]
+    fn small_pieces_are_grouped_and_large_ones_stand_alone() {
+        use crate::container::{Region, RegionKind};
+        let tiny = 100_000usize;
+        let big = 40usize << 20;
+        let mut regions: Vec<Region> = (0..tiny)
+            .map(|i| Region {
+                file_offset: 16 * i as u64,
+                len: 16,
+                vaddr: Some(0x1000_0000 + 0x2000 * i as u64),
+                kind: RegionKind::Heap,
+                name: None,
+                perms: None,
+            })
+            .collect();
+        regions.push(Region {
+            file_offset: 16 * tiny as u64,
+            len: big as u64,
+            vaddr: None,
+            kind: RegionKind::Unknown,
+            name: None,
+            perms: None,
+        });
+        let file_len = 16 * tiny + big;
+        let map = MemoryMap {
+            container: ContainerKind::Minidump,
+            regions,
+            warnings: Vec::new(),
+            process: None,
+        };
+        let engine = Engine::new(default_detectors()).unwrap();
+        let jobs = engine.jobs(&map, file_len);
+        assert_eq!(jobs.pieces.len(), tiny + 3); // 40 MiB in 16 MiB pieces
+        let mut at = 0;
+        for (_, owned) in &jobs.pieces {
+            assert_eq!(owned.start, at);
+            at = owned.end;
+        }
+        assert_eq!(at, file_len);
+        // 1.6 MB of tiny ranges in two groups, then one group per big piece
+        let sizes: Vec<usize> = jobs.groups.iter().map(|g| g.len()).collect();
+        assert_eq!(sizes, vec![65_536, tiny - 65_536, 1, 1, 1]);
     }
 }
