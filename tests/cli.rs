@@ -190,6 +190,16 @@ fn scan_json(args: &[&str]) -> (i32, Report) {
     (code, report)
 }
 
+/// Assert that an input's report carries a warning containing `needle`,
+/// showing all its warnings when it does not.
+fn assert_warned(input: &InputM, needle: &str) {
+    assert!(
+        input.warnings.iter().any(|w| w.contains(needle)),
+        "no warning containing {needle:?}: {:?}",
+        input.warnings
+    );
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -630,14 +640,7 @@ fn corrupt_sizes_and_overlaps_never_cut_a_key() {
         .iter()
         .find(|i| i.path.ends_with("pem-ascii.dmp.range3-overlaps"))
         .unwrap();
-    assert!(
-        overlapping
-            .warnings
-            .iter()
-            .any(|w| w.contains("share file bytes")),
-        "{:?}",
-        overlapping.warnings
-    );
+    assert_warned(overlapping, "share file bytes");
 }
 
 /// Truncated and corrupted copies of every fixture: each gets a record, none
@@ -869,14 +872,7 @@ fn key_cut_off_by_truncation_is_reported_truncated_with_identity() {
         t.fingerprint, rsa.fingerprint,
         "the modulus survived, so the identity did"
     );
-    assert!(
-        report.inputs[0]
-            .warnings
-            .iter()
-            .any(|w| w.contains("truncated")),
-        "{:?}",
-        report.inputs[0].warnings
-    );
+    assert_warned(&report.inputs[0], "truncated");
 }
 
 // ---- exit codes and usage --------------------------------------------------------------
@@ -1392,16 +1388,8 @@ fn memory64_minidump_whole_and_truncated() {
     let (code, report) = scan_json(&[s(&path)]);
     assert_eq!(code, 1);
     let input = &report.inputs[0];
-    assert!(
-        input.warnings.iter().any(|w| w.contains("Memory64")),
-        "{:?}",
-        input.warnings
-    );
-    assert!(
-        input.warnings.iter().any(|w| w.contains("past the end")),
-        "{:?}",
-        input.warnings
-    );
+    assert_warned(input, "Memory64");
+    assert_warned(input, "past the end");
     let survivors: Vec<_> = expectations("pem-ascii")
         .into_iter()
         .filter(|p| p.placement == "narrow" && p.address < last_heap.address)
@@ -1439,12 +1427,7 @@ fn unmappable_input_is_streamed() {
     assert_eq!(report.findings[0].offset, 3 << 20);
     assert!(report.findings[0].key.as_ref().unwrap().validated);
     assert_eq!(report.inputs[0].bytes_scanned, (4 << 20) + key.len() as u64);
-    assert!(
-        report.inputs[0]
-            .warnings
-            .iter()
-            .any(|w| w.contains("stream"))
-    );
+    assert_warned(&report.inputs[0], "stream");
 }
 
 #[test]
@@ -3025,14 +3008,7 @@ fn region_counts_past_the_caps_keep_memory_bounded() {
     let input = &report.inputs[0];
     assert_eq!(input.regions, CAP);
     assert_eq!(input.bytes_scanned, b.len() as u64);
-    assert!(
-        input
-            .warnings
-            .iter()
-            .any(|w| w.contains("reads 262144 ranges")),
-        "{:?}",
-        input.warnings
-    );
+    assert_warned(input, "reads 262144 ranges");
     let mut found: Vec<(u64, Option<u64>)> = report
         .findings
         .iter()
@@ -3076,14 +3052,7 @@ fn region_counts_past_the_caps_keep_memory_bounded() {
     let path = write(tmp.path(), "many-streams.dmp", &b);
     let (code, report, peak_kib) = scan_json_measuring_rss(&[s(&path)], tmp.path());
     assert_eq!(code, 1);
-    assert!(
-        report.inputs[0]
-            .warnings
-            .iter()
-            .any(|w| w.contains("declares 5000 streams")),
-        "{:?}",
-        report.inputs[0].warnings
-    );
+    assert_warned(&report.inputs[0], "declares 5000 streams");
     let f = &report.findings[0];
     assert_eq!((f.offset, addr(f)), (data as u64 + 64, Some(base + 64)));
     assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");

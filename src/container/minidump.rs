@@ -10,7 +10,7 @@
 use super::{ContainerKind, MemoryMap, ProcessInfo, Region, RegionKind, le_u32, le_u64};
 use minidump::{
     Minidump, MinidumpMemory64List, MinidumpMemoryInfoList, MinidumpMemoryList, MinidumpModuleList,
-    MinidumpThreadList,
+    MinidumpStream, MinidumpThreadList,
 };
 
 /// Most memory descriptors read from one stream; full dumps of large
@@ -25,8 +25,6 @@ const MAX_LABELS: u64 = 1 << 18;
 /// header declaring more is walked by hand, since the crate would index
 /// every entry the file can hold.
 const MAX_STREAMS: u64 = 1 << 12;
-const THREAD_LIST_STREAM: u32 = 3;
-const MODULE_LIST_STREAM: u32 = 4;
 const MEMORY_INFO_LIST_STREAM: u32 = 16;
 const MEMORY_LIST_STREAM: u32 = 5;
 const MEMORY64_LIST_STREAM: u32 = 9;
@@ -177,22 +175,23 @@ fn declared_count(dump: &Minidump<&[u8]>, bytes: &[u8], stream_type: u32) -> Opt
     }
 }
 
-/// Whether a labelling stream may go to the crate; if not, say what is lost.
-fn labels_readable(
-    dump: &Minidump<&[u8]>,
+/// A labelling stream parsed by the crate, unless it declares more entries
+/// than keysweep reads: then a warning says its labels are lost, and it
+/// counts as absent.
+fn label_stream<'a, S: MinidumpStream<'a>>(
+    dump: &'a Minidump<'a, &'a [u8]>,
     bytes: &[u8],
-    stream_type: u32,
     warnings: &mut Vec<String>,
-) -> bool {
-    match declared_count(dump, bytes, stream_type) {
+) -> Result<S, minidump::Error> {
+    match declared_count(dump, bytes, S::STREAM_TYPE) {
         Some(n) if n > MAX_LABELS => {
             warnings.push(format!(
                 "{} declares {n} entries, more than the {MAX_LABELS} keysweep reads; its labels were not applied",
-                stream_name(stream_type)
+                stream_name(S::STREAM_TYPE)
             ));
-            false
+            Err(minidump::Error::StreamNotFound)
         }
-        _ => true,
+        _ => dump.get_stream::<S>(),
     }
 }
 
@@ -383,12 +382,7 @@ fn collect_labels(
     process: &mut Option<ProcessInfo>,
     warnings: &mut Vec<String>,
 ) {
-    let threads = if labels_readable(dump, bytes, THREAD_LIST_STREAM, warnings) {
-        dump.get_stream::<MinidumpThreadList>()
-    } else {
-        Err(minidump::Error::StreamNotFound)
-    };
-    match threads {
+    match label_stream::<MinidumpThreadList>(dump, bytes, warnings) {
         Ok(threads) => {
             for t in &threads.threads {
                 let start = t.raw.stack.start_of_memory_range;
@@ -408,12 +402,7 @@ fn collect_labels(
             "ThreadListStream unreadable ({e}); stacks not labelled"
         )),
     }
-    let modules = if labels_readable(dump, bytes, MODULE_LIST_STREAM, warnings) {
-        dump.get_stream::<MinidumpModuleList>()
-    } else {
-        Err(minidump::Error::StreamNotFound)
-    };
-    match modules {
+    match label_stream::<MinidumpModuleList>(dump, bytes, warnings) {
         Ok(modules) => {
             for m in modules.iter() {
                 let start = m.raw.base_of_image;
@@ -441,12 +430,7 @@ fn collect_labels(
             "ModuleListStream unreadable ({e}); modules not labelled"
         )),
     }
-    let infos = if labels_readable(dump, bytes, MEMORY_INFO_LIST_STREAM, warnings) {
-        dump.get_stream::<MinidumpMemoryInfoList>()
-    } else {
-        Err(minidump::Error::StreamNotFound)
-    };
-    match infos {
+    match label_stream::<MinidumpMemoryInfoList>(dump, bytes, warnings) {
         Ok(infos) => {
             for info in infos.iter() {
                 let raw = &info.raw;
