@@ -1309,8 +1309,8 @@ fn json_contract_document_covers_real_output() {
 }
 
 /// Rewrite a minidump's MemoryList as a Memory64List (the layout of full-memory
-/// dumps: one descriptor list, the data of all ranges back to back at the end).
-/// Returns the new file and the file offset where range data begins.
+/// dumps: one descriptor list, the data of all ranges back to back at the end;
+/// the old copy of the data is zeroed). Returns the new file and the file offset where range data begins.
 fn to_memory64(md: &[u8]) -> (Vec<u8>, usize, Vec<(u64, u64)>) {
     let (entry, rva) = stream_entry(md, 5).expect("MemoryList present");
     let n = get_u32(md, rva) as usize;
@@ -1334,6 +1334,8 @@ fn to_memory64(md: &[u8]) -> (Vec<u8>, usize, Vec<(u64, u64)>) {
     }
     for &(_, size, data) in &ranges {
         out.extend_from_slice(&md[data as usize..data as usize + size as usize]);
+        // only the new copy holds the memory, as in a real dump
+        out[data as usize..data as usize + size as usize].fill(0);
     }
     put_u32(&mut out, entry, 9);
     put_u32(&mut out, entry + 4, (16 + 16 * n) as u32);
@@ -1403,6 +1405,53 @@ fn memory64_minidump_whole_and_truncated() {
             "{} lost from the truncated Memory64 dump",
             p.key_file
         );
+    }
+}
+
+/// A Memory64List stores its ranges back to back, so one wrong size field
+/// moves the boundary of every later range: keys then straddle boundaries
+/// between unrelated addresses. They are still in the file whole, and each
+/// is found whole, as in the intact dump: same offset, length, rule and
+/// fingerprint (the field sweep's 56 misses were of this kind).
+#[test]
+fn memory64_wrong_size_field_hides_no_key() {
+    let md = std::fs::read(dump("pem-ascii.dmp")).unwrap();
+    let (full, base, ranges) = to_memory64(&md);
+    let list = base - 16 * ranges.len(); // the first descriptor
+    let tmp = tempfile::tempdir().unwrap();
+    let what = |report: &Report| {
+        let mut found: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.offset as usize >= base)
+            .map(|f| (f.offset, f.length, f.rule_id.clone(), f.fingerprint.clone()))
+            .collect();
+        found.sort();
+        found
+    };
+    let (_, intact) = scan_json(&[s(&write(tmp.path(), "intact.dmp", &full))]);
+    let intact = what(&intact);
+    for p in expectations("pem-ascii") {
+        assert!(
+            intact.iter().any(|k| k.3 == p.fingerprint),
+            "{}",
+            p.key_file
+        );
+    }
+    for (which, &(_, size)) in ranges.iter().enumerate() {
+        for wrong in [0, 1, size / 2, size - 1, size + 1, size + 300] {
+            let mut bad = full.clone();
+            put_u64(&mut bad, list + 16 * which + 8, wrong);
+            let (code, report) = scan_json(&[s(&write(tmp.path(), "moved.dmp", &bad))]);
+            assert_eq!(code, 1);
+            let found = what(&report);
+            for key in &intact {
+                assert!(
+                    found.contains(key),
+                    "range {which} of size {wrong} instead of {size}: {key:?} lost, found {found:?}"
+                );
+            }
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 //! parallel, and hands each candidate to its detector.
 //!
 //! A chunk only decides which candidates it owns (those whose anchor starts in
-//! it); detectors read the whole unit around a candidate, so a key straddling a
-//! chunk seam is seen whole and found exactly once. Files that cannot be
-//! mapped are read in bounded chunks that carry the detectors' window as
-//! overlap.
+//! it); detectors read the whole run of file bytes around a candidate (units
+//! that follow each other in the file, whatever their addresses), so a key
+//! straddling a chunk seam, or a region boundary that a corrupt dump put in
+//! the wrong place, is seen whole and found exactly once. The recoveries,
+//! which follow addresses, read one unit. Files that cannot be mapped are
+//! read in bounded chunks that carry the detectors' window as overlap.
 
 pub mod prefilter;
 
@@ -376,31 +378,41 @@ impl Engine {
                 let mut collected = Collected::default();
                 let mut cap_at = self.max_per_rule;
                 let pieces = jobs.pieces.get(group.clone()).unwrap_or_default();
-                for (unit, owned) in pieces {
-                    let Some(unit_bytes) = bytes.get(unit.clone()) else {
+                for Piece { run, unit, owned } in pieces {
+                    let Some(run_bytes) = bytes.get(run.clone()) else {
                         continue;
                     };
-                    let in_unit = owned.start - unit.start..owned.end - unit.start;
+                    let in_run = owned.start - run.start..owned.end - run.start;
+                    let unit_in_run = unit.start - run.start..unit.end - run.start;
+                    let Some(unit_bytes) = run_bytes.get(unit_in_run.clone()) else {
+                        continue;
+                    };
                     let addr = map.address_of(unit.start as u64);
                     let candidates =
-                        self.scan_owned(unit_bytes, in_unit.clone(), scratch, |span, found| {
+                        self.scan_owned(run_bytes, in_run.clone(), scratch, |span, found| {
+                            // recoveries follow addresses: they read one unit,
+                            // and what they find is moved to run offsets
+                            let from = found.len();
                             self.recovery.sweep(
                                 unit_bytes,
                                 unit.start as u64,
                                 addr,
-                                span,
+                                span.start - unit_in_run.start..span.end - unit_in_run.start,
                                 found,
                                 &mut collected,
                             );
+                            for d in found.iter_mut().skip(from) {
+                                d.start += unit_in_run.start;
+                            }
                         });
                     stats.add(ScanStats {
-                        bytes: in_unit.len() as u64,
+                        bytes: in_run.len() as u64,
                         candidates,
                         dropped: std::mem::take(&mut scratch.limit.dropped),
                         ..ScanStats::default()
                     });
                     located.extend(scratch.found.drain(..).map(|d| Located {
-                        file_offset: (unit.start + d.start) as u64,
+                        file_offset: (run.start + d.start) as u64,
                         detection: d,
                     }));
                     // a group of many small pieces keeps to the per-rule limit as it goes
@@ -414,8 +426,8 @@ impl Engine {
                         cap_at = cap_at.max(located.len().saturating_mul(2));
                     }
                 }
-                if let (Some((_, first)), Some((_, last))) = (pieces.first(), pieces.last()) {
-                    done(first.start..last.end);
+                if let (Some(first), Some(last)) = (pieces.first(), pieces.last()) {
+                    done(first.owned.start..last.owned.end);
                 }
                 (located, stats, collected)
             })
@@ -452,7 +464,7 @@ impl Engine {
         let mut jobs = Jobs::default();
         let mut group_start = 0usize;
         let mut group_bytes = 0usize;
-        for unit in units(map, file_len) {
+        for (run, unit) in runs(units(map, file_len)) {
             let mut start = unit.start;
             while start < unit.end {
                 let end = start.saturating_add(self.chunk).min(unit.end);
@@ -461,7 +473,11 @@ impl Engine {
                     group_start = jobs.pieces.len();
                     group_bytes = 0;
                 }
-                jobs.pieces.push((unit.clone(), start..end));
+                jobs.pieces.push(Piece {
+                    run: run.clone(),
+                    unit: unit.clone(),
+                    owned: start..end,
+                });
                 group_bytes += end - start;
                 start = end;
             }
@@ -670,18 +686,58 @@ fn dedup(mut found: Vec<Located>) -> Vec<Located> {
     kept
 }
 
-/// The work of one mapped scan: pieces of at most one chunk, each with the
-/// unit it belongs to (`(unit, owned piece)`), and the groups of consecutive
-/// pieces (index ranges into `pieces`) that one task scans.
+/// The work of one mapped scan: pieces of at most one chunk, and the groups
+/// of consecutive pieces (index ranges into `pieces`) that one task scans.
 #[derive(Default)]
 struct Jobs {
-    pieces: Vec<(Range<usize>, Range<usize>)>,
+    pieces: Vec<Piece>,
     groups: Vec<Range<usize>>,
 }
 
+/// File bytes one task owns, with what its scan may read around them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    /// The run of file bytes the detectors read (see [`runs`]).
+    run: Range<usize>,
+    /// The unit the recoveries read (see [`units`]).
+    unit: Range<usize>,
+    /// The bytes whose candidates this piece reports (at most a chunk).
+    owned: Range<usize>,
+}
+
+/// Units paired with the run of units each belongs to: units that touch or
+/// overlap in the file, whatever their addresses say. A detector reads the
+/// whole run because the file is what leaks: a key whose bytes go on from
+/// one region into the next is in the file whole, and when a corrupt size
+/// field in a dump has moved every later region's boundary (a Memory64List
+/// stores its ranges back to back), most keys straddle a wrong boundary.
+/// In a sound dump a key does not continue into unrelated memory, so a
+/// detection that validates never comes from joining them.
+fn runs(mut units: Vec<Range<usize>>) -> Vec<(Range<usize>, Range<usize>)> {
+    units.sort_by_key(|u| (u.start, u.end));
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for u in &units {
+        match runs.last_mut() {
+            Some(run) if u.start <= run.end => run.end = run.end.max(u.end),
+            _ => runs.push(u.clone()),
+        }
+    }
+    // both are in file order and every unit lies in one run
+    let mut run = runs.iter().peekable();
+    units
+        .into_iter()
+        .filter_map(|u| {
+            while run.peek().is_some_and(|r| r.end < u.end) {
+                run.next();
+            }
+            run.peek().map(|r| ((*r).clone(), u))
+        })
+        .collect()
+}
+
 /// Runs of regions that are contiguous in the file and, where addresses are
-/// known, in memory: a secret may cross from one such region into the next,
-/// but never into unrelated memory.
+/// known, in memory: what the recoveries, which follow pointers and
+/// alignments by address, may read as one.
 fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
     let mut out: Vec<Range<usize>> = Vec::new();
     let mut prev: Option<(u64, Option<u64>)> = None; // (file end, memory end) of the previous region
@@ -1179,6 +1235,85 @@ mod tests {
         }
     }
 
+    /// Keys whose bytes go on from one region into the next in the file,
+    /// though not in memory (how a corrupt Memory64List size shows every
+    /// later key), are found whole with their fingerprints, as in a raw file,
+    /// at their file offsets and whatever the chunking; a recovery in the
+    /// second region still reports its own file offset.
+    #[test]
+    fn keys_straddling_region_boundaries_found_whole() {
+        use crate::container::{Region, RegionKind};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
+        let items: Vec<Vec<u8>> = vec![
+            KEY.as_bytes().to_vec(),
+            utf16le(EC_KEY.as_bytes()),
+            std::fs::read(format!("{dir}/der/rsa2048-pkcs1.der")).unwrap(),
+            std::fs::read(format!("{dir}/jwk/ec-p256.jwk")).unwrap(),
+        ];
+        let aes_key: Vec<u8> = (0u8..16).map(|b| b.wrapping_mul(53) ^ 0x3a).collect();
+        let schedule = crate::recover::aes::expand_key(&aes_key);
+        let boundary = 3 * PAGE + 8;
+        let region = |file_offset: usize, len: usize, vaddr: u64| Region {
+            file_offset: file_offset as u64,
+            len: len as u64,
+            vaddr: Some(vaddr),
+            kind: RegionKind::Heap,
+            name: None,
+            perms: None,
+        };
+        for (i, item) in items.iter().enumerate() {
+            for before in [1usize, 17, item.len() / 2, item.len() - 1] {
+                let mut hay = noise(6 * PAGE, i as u64 + 40);
+                let at = boundary - before;
+                hay[at..at + item.len()].copy_from_slice(item);
+                let aes_at = 5 * PAGE;
+                hay[aes_at..aes_at + schedule.len()].copy_from_slice(&schedule);
+                let map = MemoryMap {
+                    container: ContainerKind::Minidump,
+                    regions: vec![
+                        region(0, boundary, 0x10_0000),
+                        region(
+                            boundary,
+                            hay.len() - boundary,
+                            0x7700_0000 - boundary as u64,
+                        ),
+                    ],
+                    warnings: Vec::new(),
+                    process: None,
+                };
+                let raw = MemoryMap::raw(hay.len() as u64, ContainerKind::Raw, Vec::new());
+                for chunk in [4096usize, DEFAULT_CHUNK] {
+                    let engine = Engine::for_families(&[], false)
+                        .unwrap()
+                        .with_chunk_size(chunk);
+                    let summary = |found: Vec<Located>| {
+                        found
+                            .into_iter()
+                            .map(|l| (l.file_offset, l.detection.rule_id, l.detection.fingerprint))
+                            .collect::<Vec<_>>()
+                    };
+                    let split = summary(engine.scan_mapped(&hay, &map).0);
+                    let whole = summary(engine.scan_mapped(&hay, &raw).0);
+                    let what =
+                        format!("item {i}, {before} bytes before the boundary, chunk {chunk}");
+                    assert_eq!(split, whole, "{what}");
+                    assert!(
+                        split
+                            .iter()
+                            .any(|(o, _, fp)| *o == at as u64 && fp.is_some()),
+                        "{what}: {split:?}"
+                    );
+                    assert!(
+                        split
+                            .iter()
+                            .any(|(o, rule, _)| *o == aes_at as u64 && rule.contains("aes")),
+                        "{what}: {split:?}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Tiny ranges are scanned in groups of about `GROUP_BYTES`, large ones
     /// in chunk-sized pieces of their own, and together the pieces own each
     /// byte once, in file order.
@@ -1216,9 +1351,10 @@ mod tests {
         let jobs = engine.jobs(&map, file_len);
         assert_eq!(jobs.pieces.len(), tiny + 3); // 40 MiB in 16 MiB pieces
         let mut at = 0;
-        for (_, owned) in &jobs.pieces {
-            assert_eq!(owned.start, at);
-            at = owned.end;
+        for piece in &jobs.pieces {
+            assert_eq!(piece.owned.start, at);
+            assert_eq!(piece.run, 0..file_len); // all of it follows on in the file
+            at = piece.owned.end;
         }
         assert_eq!(at, file_len);
         // 1.6 MB of tiny ranges in two groups, then one group per big piece
