@@ -378,7 +378,11 @@ impl Engine {
                 let mut collected = Collected::default();
                 let mut cap_at = self.max_per_rule;
                 let pieces = jobs.pieces.get(group.clone()).unwrap_or_default();
-                for Piece { run, unit, owned } in pieces {
+                for piece in pieces {
+                    let owned = &piece.owned;
+                    let Some((run, unit)) = jobs.around(piece) else {
+                        continue;
+                    };
                     let Some(run_bytes) = bytes.get(run.clone()) else {
                         continue;
                     };
@@ -461,10 +465,20 @@ impl Engine {
     /// over many cores.
     fn jobs(&self, map: &MemoryMap, file_len: usize) -> Jobs {
         let group_max = self.chunk.min(GROUP_BYTES);
-        let mut jobs = Jobs::default();
+        let mut units = units(map, file_len);
+        units.sort_by_key(|u| (u.start, u.end));
+        let mut jobs = Jobs {
+            runs: runs(&units),
+            ..Jobs::default()
+        };
         let mut group_start = 0usize;
         let mut group_bytes = 0usize;
-        for (run, unit) in runs(units(map, file_len)) {
+        let mut run = 0usize;
+        for (index, unit) in units.iter().enumerate() {
+            // both are in file order and every unit lies in one run
+            while jobs.runs.get(run).is_some_and(|r| r.end < unit.end) {
+                run += 1;
+            }
             let mut start = unit.start;
             while start < unit.end {
                 let end = start.saturating_add(self.chunk).min(unit.end);
@@ -474,8 +488,8 @@ impl Engine {
                     group_bytes = 0;
                 }
                 jobs.pieces.push(Piece {
-                    run: run.clone(),
-                    unit: unit.clone(),
+                    run,
+                    unit: index,
                     owned: start..end,
                 });
                 group_bytes += end - start;
@@ -485,6 +499,7 @@ impl Engine {
         if group_start < jobs.pieces.len() {
             jobs.groups.push(group_start..jobs.pieces.len());
         }
+        jobs.units = units;
         jobs
     }
 
@@ -686,53 +701,55 @@ fn dedup(mut found: Vec<Located>) -> Vec<Located> {
     kept
 }
 
-/// The work of one mapped scan: pieces of at most one chunk, and the groups
-/// of consecutive pieces (index ranges into `pieces`) that one task scans.
+/// The work of one mapped scan: the units and runs of the file, pieces of
+/// at most one chunk, and the groups of consecutive pieces (index ranges into
+/// `pieces`) that one task scans.
 #[derive(Default)]
 struct Jobs {
+    /// The file's units (see [`units`]), in file order.
+    units: Vec<Range<usize>>,
+    /// The file's runs (see [`runs`]), in file order.
+    runs: Vec<Range<usize>>,
     pieces: Vec<Piece>,
     groups: Vec<Range<usize>>,
 }
 
-/// File bytes one task owns, with what its scan may read around them.
+impl Jobs {
+    /// The run and the unit around `piece`.
+    fn around(&self, piece: &Piece) -> Option<(&Range<usize>, &Range<usize>)> {
+        Some((self.runs.get(piece.run)?, self.units.get(piece.unit)?))
+    }
+}
+
+/// File bytes one task owns, with what its scan may read around them
+/// (indexes into [`Jobs`]: a dump may have hundreds of thousands of pieces).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Piece {
-    /// The run of file bytes the detectors read (see [`runs`]).
-    run: Range<usize>,
-    /// The unit the recoveries read (see [`units`]).
-    unit: Range<usize>,
+    /// The run of file bytes the detectors read.
+    run: usize,
+    /// The unit the recoveries read.
+    unit: usize,
     /// The bytes whose candidates this piece reports (at most a chunk).
     owned: Range<usize>,
 }
 
-/// Units paired with the run of units each belongs to: units that touch or
-/// overlap in the file, whatever their addresses say. A detector reads the
+/// The runs of `units` (sorted by start): units that touch or overlap in
+/// the file, whatever their addresses say, joined. A detector reads the
 /// whole run because the file is what leaks: a key whose bytes go on from
 /// one region into the next is in the file whole, and when a corrupt size
 /// field in a dump has moved every later region's boundary (a Memory64List
 /// stores its ranges back to back), most keys straddle a wrong boundary.
 /// In a sound dump a key does not continue into unrelated memory, so a
 /// detection that validates never comes from joining them.
-fn runs(mut units: Vec<Range<usize>>) -> Vec<(Range<usize>, Range<usize>)> {
-    units.sort_by_key(|u| (u.start, u.end));
+fn runs(units: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut runs: Vec<Range<usize>> = Vec::new();
-    for u in &units {
+    for u in units {
         match runs.last_mut() {
             Some(run) if u.start <= run.end => run.end = run.end.max(u.end),
             _ => runs.push(u.clone()),
         }
     }
-    // both are in file order and every unit lies in one run
-    let mut run = runs.iter().peekable();
-    units
-        .into_iter()
-        .filter_map(|u| {
-            while run.peek().is_some_and(|r| r.end < u.end) {
-                run.next();
-            }
-            run.peek().map(|r| ((*r).clone(), u))
-        })
-        .collect()
+    runs
 }
 
 /// Runs of regions that are contiguous in the file and, where addresses are
@@ -1353,7 +1370,7 @@ mod tests {
         let mut at = 0;
         for piece in &jobs.pieces {
             assert_eq!(piece.owned.start, at);
-            assert_eq!(piece.run, 0..file_len); // all of it follows on in the file
+            assert_eq!(jobs.runs[piece.run], 0..file_len); // all of it follows on in the file
             at = piece.owned.end;
         }
         assert_eq!(at, file_len);
