@@ -467,18 +467,16 @@ impl Engine {
         let group_max = self.chunk.min(GROUP_BYTES);
         let mut units = units(map, file_len);
         units.sort_by_key(|u| (u.start, u.end));
-        let mut jobs = Jobs {
-            runs: runs(&units),
-            ..Jobs::default()
-        };
+        let mut jobs = Jobs::default();
         let mut group_start = 0usize;
         let mut group_bytes = 0usize;
-        let mut run = 0usize;
         for (index, unit) in units.iter().enumerate() {
-            // both are in file order and every unit lies in one run
-            while jobs.runs.get(run).is_some_and(|r| r.end < unit.end) {
-                run += 1;
+            // a unit touching or overlapping the run before it joins that run
+            match jobs.runs.last_mut() {
+                Some(run) if unit.start <= run.end => run.end = run.end.max(unit.end),
+                _ => jobs.runs.push(unit.clone()),
             }
+            let run = jobs.runs.len() - 1;
             let mut start = unit.start;
             while start < unit.end {
                 let end = start.saturating_add(self.chunk).min(unit.end);
@@ -708,7 +706,14 @@ fn dedup(mut found: Vec<Located>) -> Vec<Located> {
 struct Jobs {
     /// The file's units (see [`units`]), in file order.
     units: Vec<Range<usize>>,
-    /// The file's runs (see [`runs`]), in file order.
+    /// The file's runs, in file order: units that touch or overlap in the
+    /// file, whatever their addresses say, joined. Detectors read the whole
+    /// run because the file is what leaks: a key whose bytes go on from one
+    /// region into the next is in the file whole, and when a corrupt size
+    /// field has moved every later region's boundary (a Memory64List stores
+    /// its ranges back to back), most keys straddle a wrong boundary. In a
+    /// sound dump a key does not continue into unrelated memory, so a
+    /// detection that validates never comes from joining them.
     runs: Vec<Range<usize>>,
     pieces: Vec<Piece>,
     groups: Vec<Range<usize>>,
@@ -725,31 +730,12 @@ impl Jobs {
 /// (indexes into [`Jobs`]: a dump may have hundreds of thousands of pieces).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Piece {
-    /// The run of file bytes the detectors read.
+    /// The run of file bytes the detectors read (see [`Jobs::runs`]).
     run: usize,
     /// The unit the recoveries read.
     unit: usize,
     /// The bytes whose candidates this piece reports (at most a chunk).
     owned: Range<usize>,
-}
-
-/// The runs of `units` (sorted by start): units that touch or overlap in
-/// the file, whatever their addresses say, joined. A detector reads the
-/// whole run because the file is what leaks: a key whose bytes go on from
-/// one region into the next is in the file whole, and when a corrupt size
-/// field in a dump has moved every later region's boundary (a Memory64List
-/// stores its ranges back to back), most keys straddle a wrong boundary.
-/// In a sound dump a key does not continue into unrelated memory, so a
-/// detection that validates never comes from joining them.
-fn runs(units: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut runs: Vec<Range<usize>> = Vec::new();
-    for u in units {
-        match runs.last_mut() {
-            Some(run) if u.start <= run.end => run.end = run.end.max(u.end),
-            _ => runs.push(u.clone()),
-        }
-    }
-    runs
 }
 
 /// Runs of regions that are contiguous in the file and, where addresses are
