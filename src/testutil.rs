@@ -11,3 +11,25 @@ pub fn noise(len: usize, mut seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A heap region at `vaddr`, for memory maps the tests build by hand.
+pub fn heap_region(file_offset: u64, len: u64, vaddr: u64) -> crate::container::Region {
+    crate::container::Region {
+        file_offset,
+        len,
+        vaddr: Some(vaddr),
+        kind: crate::container::RegionKind::Heap,
+        name: None,
+        perms: None,
+    }
+}
+
+/// A minidump's memory map of `regions`, for maps the tests build by hand.
+pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container::MemoryMap {
+    crate::container::MemoryMap {
+        container: crate::container::ContainerKind::Minidump,
+        regions,
+        warnings: Vec::new(),
+        process: None,
+    }
+}

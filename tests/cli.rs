@@ -1310,7 +1310,8 @@ fn json_contract_document_covers_real_output() {
 
 /// Rewrite a minidump's MemoryList as a Memory64List (the layout of full-memory
 /// dumps: one descriptor list, the data of all ranges back to back at the end;
-/// the old copy of the data is zeroed). Returns the new file and the file offset where range data begins.
+/// the old copy of the data is zeroed). Returns the new file, the file offset
+/// where range data begins and the ranges (address, size).
 fn to_memory64(md: &[u8]) -> (Vec<u8>, usize, Vec<(u64, u64)>) {
     let (entry, rva) = stream_entry(md, 5).expect("MemoryList present");
     let n = get_u32(md, rva) as usize;

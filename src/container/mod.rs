@@ -345,16 +345,7 @@ pub(crate) fn le_u64(bytes: &[u8], off: usize) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn region(off: u64, len: u64, vaddr: u64) -> Region {
-        Region {
-            file_offset: off,
-            len,
-            vaddr: Some(vaddr),
-            kind: RegionKind::Heap,
-            name: None,
-            perms: None,
-        }
-    }
+    use crate::testutil::heap_region as region;
 
     #[test]
     fn normalize_fills_gaps_clips_and_merges_overlaps() {

@@ -774,7 +774,7 @@ mod tests {
     use super::*;
     use crate::container::{ContainerKind, MemoryMap};
     use crate::detect::{Encoding, default_detectors, utf16le};
-    use crate::testutil::noise;
+    use crate::testutil::{heap_region, minidump_map, noise};
 
     const KEY: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
     const EC_KEY: &str = include_str!("../../fixtures/keys/ec-p256-sec1.pem");
@@ -1245,7 +1245,6 @@ mod tests {
     /// second region still reports its own file offset.
     #[test]
     fn keys_straddling_region_boundaries_found_whole() {
-        use crate::container::{Region, RegionKind};
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
         let items: Vec<Vec<u8>> = vec![
             KEY.as_bytes().to_vec(),
@@ -1256,14 +1255,6 @@ mod tests {
         let aes_key: Vec<u8> = (0u8..16).map(|b| b.wrapping_mul(53) ^ 0x3a).collect();
         let schedule = crate::recover::aes::expand_key(&aes_key);
         let boundary = 3 * PAGE + 8;
-        let region = |file_offset: usize, len: usize, vaddr: u64| Region {
-            file_offset: file_offset as u64,
-            len: len as u64,
-            vaddr: Some(vaddr),
-            kind: RegionKind::Heap,
-            name: None,
-            perms: None,
-        };
         for (i, item) in items.iter().enumerate() {
             for before in [1usize, 17, item.len() / 2, item.len() - 1] {
                 let mut hay = noise(6 * PAGE, i as u64 + 40);
@@ -1271,19 +1262,14 @@ mod tests {
                 hay[at..at + item.len()].copy_from_slice(item);
                 let aes_at = 5 * PAGE;
                 hay[aes_at..aes_at + schedule.len()].copy_from_slice(&schedule);
-                let map = MemoryMap {
-                    container: ContainerKind::Minidump,
-                    regions: vec![
-                        region(0, boundary, 0x10_0000),
-                        region(
-                            boundary,
-                            hay.len() - boundary,
-                            0x7700_0000 - boundary as u64,
-                        ),
-                    ],
-                    warnings: Vec::new(),
-                    process: None,
-                };
+                let map = minidump_map(vec![
+                    heap_region(0, boundary as u64, 0x10_0000),
+                    heap_region(
+                        boundary as u64,
+                        (hay.len() - boundary) as u64,
+                        0x7700_0000 - boundary as u64,
+                    ),
+                ]);
                 let raw = MemoryMap::raw(hay.len() as u64, ContainerKind::Raw, Vec::new());
                 for chunk in [4096usize, DEFAULT_CHUNK] {
                     let engine = Engine::for_families(&[], false)
@@ -1326,14 +1312,7 @@ mod tests {
         let tiny = 100_000usize;
         let big = 40usize << 20;
         let mut regions: Vec<Region> = (0..tiny)
-            .map(|i| Region {
-                file_offset: 16 * i as u64,
-                len: 16,
-                vaddr: Some(0x1000_0000 + 0x2000 * i as u64),
-                kind: RegionKind::Heap,
-                name: None,
-                perms: None,
-            })
+            .map(|i| heap_region(16 * i as u64, 16, 0x1000_0000 + 0x2000 * i as u64))
             .collect();
         regions.push(Region {
             file_offset: 16 * tiny as u64,
@@ -1344,12 +1323,7 @@ mod tests {
             perms: None,
         });
         let file_len = 16 * tiny + big;
-        let map = MemoryMap {
-            container: ContainerKind::Minidump,
-            regions,
-            warnings: Vec::new(),
-            process: None,
-        };
+        let map = minidump_map(regions);
         let engine = Engine::new(default_detectors()).unwrap();
         let jobs = engine.jobs(&map, file_len);
         assert_eq!(jobs.pieces.len(), tiny + 3); // 40 MiB in 16 MiB pieces

@@ -1075,7 +1075,7 @@ fn pkcs1_der(n: &BigUint, e: &BigUint, d: &BigUint, p: &BigUint, q: &BigUint) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::{ContainerKind, MemoryMap, Region, RegionKind};
+    use crate::container::{ContainerKind, MemoryMap};
     use crate::testutil::noise;
     use der::Decode;
 
@@ -1114,14 +1114,7 @@ mod tests {
     /// One region at `vaddr` covering the whole buffer.
     fn map_at(len: usize, vaddr: u64) -> MemoryMap {
         let mut map = MemoryMap::raw(len as u64, ContainerKind::ElfCore, Vec::new());
-        map.regions = vec![Region {
-            file_offset: 0,
-            len: len as u64,
-            vaddr: Some(vaddr),
-            kind: RegionKind::Heap,
-            name: None,
-            perms: None,
-        }];
+        map.regions = vec![crate::testutil::heap_region(0, len as u64, vaddr)];
         map
     }
 
