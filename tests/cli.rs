@@ -1643,7 +1643,7 @@ fn fuzzer_slow_units_stay_within_the_known_key_budget() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(slow.len(), 3);
+    assert_eq!(slow.len(), 4);
     args.extend(slow.iter().map(|p| s(p)));
     args.push(s(&good));
     let (code, report) = scan_json(&args);
