@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Run fuzz targets until each has plateaued, so "run long enough to plateau"
+# is a rule a machine applies rather than a judgement made from a log.
+#
+# Each target runs from its corpus (and its seeds) with the flags the README
+# gives it, SLOTS at a time. Once a minute the script reads the edge count
+# each fuzzer last printed, appends "HH:MM TARGET cov: EDGES #RUNS" to
+# LOGDIR/samples.txt, and stops a target (SIGINT, so libFuzzer prints its
+# final stats) when its edge count has not changed for QUIET minutes since
+# the corpus loaded (a plateau), or when it has run MAX minutes (no plateau).
+# A fuzzer that exits by itself has crashed, leaked or run out of memory: its
+# input is in artifacts/TARGET/. One line per target goes to
+# LOGDIR/summary.txt: target, outcome, edges at load and at the end, runs,
+# minutes run, minutes since the last new edge. SIGTERM to the script stops
+# the running targets and summarises them as not (yet) plateaued.
+#
+# Usage (from fuzz/, after `cargo +nightly fuzz build -O`):
+#   ./run_until_plateau.sh QUIET_MIN MAX_MIN SLOTS LOGDIR TARGET...
+set -euo pipefail
+
+quiet=$(($1 * 60)) max=$(($2 * 60)) slots=$3 logdir=$4
+shift 4
+queue=("$@")
+bin_dir=target/x86_64-unknown-linux-gnu/release
+mkdir -p "$logdir"
+
+flags_for() {
+  case $1 in
+  scan) echo "corpus/scan seeds/scan -dict=keysweep.dict -max_len=65536 -len_control=0" ;;
+  container) echo "corpus/container seeds/container -dict=keysweep.dict -max_len=131072" ;;
+  *) echo "corpus/$1 seeds/formats -max_len=16384" ;;
+  esac
+}
+
+declare -A pid started last_change edges inited
+running=()
+
+start_next() {
+  local t=${queue[0]}
+  queue=("${queue[@]:1}")
+  mkdir -p "corpus/$t" "artifacts/$t"
+  # shellcheck disable=SC2046 # the flags are meant to split into words
+  "$bin_dir/$t" $(flags_for "$t") -artifact_prefix="artifacts/$t/" \
+    -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
+    >"$logdir/$t.log" 2>&1 &
+  pid[$t]=$!
+  started[$t]=$(date +%s)
+  edges[$t]=""
+  inited[$t]=""
+  running+=("$t")
+}
+
+finish() { # target outcome
+  local t=$1 now runs
+  now=$(date +%s)
+  runs=$(grep -a -o -E 'number_of_executed_units: +[0-9]+' "$logdir/$t.log" | grep -o '[0-9]*$' ||
+    grep -a -o -E '^#[0-9]+' "$logdir/$t.log" | tail -1 | tr -d '#' || true)
+  echo "$t $2 ${inited[$t]:-?} -> ${edges[$t]:-?} edges, ${runs:-0} runs," \
+    "$(((now - started[$t]) / 60)) min run," \
+    "$(((now - ${last_change[$t]:-$now}) / 60)) min since the last new edge" \
+    >>"$logdir/summary.txt"
+  local keep=()
+  for r in "${running[@]}"; do [ "$r" = "$t" ] || keep+=("$r"); done
+  running=("${keep[@]}")
+}
+
+stop_all() { # outcome
+  for t in "${running[@]}"; do
+    kill -INT "${pid[$t]}" 2>/dev/null && wait "${pid[$t]}" || true
+    finish "$t" "$1"
+  done
+  exit 0
+}
+# `kill SCRIPT_PID` (SIGTERM) ends the session: the running targets stop and
+# are summarised as such, within a minute.
+trap 'stop_all "stopped before a plateau (no plateau yet)"' TERM
+
+while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+  while [ ${#running[@]} -lt "$slots" ] && [ ${#queue[@]} -gt 0 ]; do
+    start_next
+  done
+  sleep 60
+  now=$(date +%s)
+  for t in "${running[@]}"; do
+    log=$logdir/$t.log
+    if [ -z "${inited[$t]}" ]; then
+      inited[$t]=$(grep -a -o -E 'INITED cov: [0-9]+' "$log" | grep -o '[0-9]*$' || true)
+      [ -n "${inited[$t]}" ] && edges[$t]=${inited[$t]} && last_change[$t]=$now
+    fi
+    line=$(grep -a -E '^#[0-9]+.*cov: [0-9]+' "$log" | tail -1 || true)
+    cov=$(grep -o -E 'cov: [0-9]+' <<<"$line" | grep -o '[0-9]*$' || true)
+    [ -n "$line" ] && echo "$(date +%H:%M) $t cov: $cov $(grep -o -E '^#[0-9]+' <<<"$line")" \
+      >>"$logdir/samples.txt"
+    if ! kill -0 "${pid[$t]}" 2>/dev/null; then
+      finish "$t" "EXITED (crash, leak or OOM? see the log and artifacts/$t/)"
+      continue
+    fi
+    [ -n "${inited[$t]}" ] || continue
+    if [ -n "$cov" ] && [ "$cov" != "${edges[$t]}" ]; then
+      edges[$t]=$cov
+      last_change[$t]=$now
+    fi
+    if [ $((now - last_change[$t])) -ge "$quiet" ]; then
+      kill -INT "${pid[$t]}" && wait "${pid[$t]}" || true
+      finish "$t" plateau
+    elif [ $((now - started[$t])) -ge "$max" ]; then
+      kill -INT "${pid[$t]}" && wait "${pid[$t]}" || true
+      finish "$t" "no plateau"
+    fi
+  done
+done
