@@ -4,8 +4,8 @@
 #
 # Each target runs from its corpus (and its seeds) with the flags the README
 # gives it, SLOTS at a time. Once a minute the script reads the edge count
-# each fuzzer last printed, appends "HH:MM TARGET cov: EDGES #RUNS" to
-# LOGDIR/samples.txt, and stops a target (SIGINT, so libFuzzer prints its
+# each fuzzer last printed (`sample_coverage.sh --once`), appends
+# "HH:MM TARGET cov: EDGES #RUNS" to LOGDIR/samples.txt, and stops a target (SIGINT, so libFuzzer prints its
 # final stats) when its edge count has not changed for QUIET minutes since
 # the corpus loaded (a plateau), or when it has run MAX minutes (no plateau).
 # A fuzzer that exits by itself has crashed, leaked or run out of memory: its
@@ -22,6 +22,7 @@ quiet=$(($1 * 60)) max=$(($2 * 60)) slots=$3 logdir=$4
 shift 4
 queue=("$@")
 bin_dir=target/x86_64-unknown-linux-gnu/release
+here=$(dirname "$0")
 mkdir -p "$logdir"
 
 flags_for() {
@@ -87,10 +88,9 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
       inited[$t]=$(grep -a -o -E 'INITED cov: [0-9]+' "$log" | grep -o '[0-9]*$' || true)
       [ -n "${inited[$t]}" ] && edges[$t]=${inited[$t]} && last_change[$t]=$now
     fi
-    line=$(grep -a -E '^#[0-9]+.*cov: [0-9]+' "$log" | tail -1 || true)
-    cov=$(grep -o -E 'cov: [0-9]+' <<<"$line" | grep -o '[0-9]*$' || true)
-    [ -n "$line" ] && echo "$(date +%H:%M) $t cov: $cov $(grep -o -E '^#[0-9]+' <<<"$line")" \
-      >>"$logdir/samples.txt"
+    sample=$("$here/sample_coverage.sh" --once "$log")
+    [ -n "$sample" ] && echo "$sample" >>"$logdir/samples.txt"
+    read -r _ _ _ cov _ <<<"$sample" # HH:MM TARGET cov: EDGES #RUNS
     if ! kill -0 "${pid[$t]}" 2>/dev/null; then
       finish "$t" "EXITED (crash, leak or OOM? see the log and artifacts/$t/)"
       continue
