@@ -6,8 +6,8 @@
 # gives it, SLOTS at a time. Once a minute the script reads the edge count
 # each fuzzer last printed (`sample_coverage.sh --once`), appends
 # "HH:MM TARGET cov: EDGES #RUNS" to LOGDIR/samples.txt, and stops a target
-# (SIGINT, so libFuzzer prints its
-# final stats) when its edge count has not changed for QUIET minutes since
+# (SIGINT, so libFuzzer prints its final stats) when its edge count has not
+# changed for QUIET minutes since
 # the corpus loaded (a plateau), or when it has run MAX minutes (no plateau).
 # A fuzzer that exits by itself has crashed, leaked or run out of memory: its
 # input is in artifacts/TARGET/. One line per target goes to
