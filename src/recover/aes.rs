@@ -218,6 +218,11 @@ impl AesFinder {
         }
     }
 
+    /// Whether every byte is a start already (no phase to add).
+    pub fn every_byte(&self) -> bool {
+        self.byte_aligned
+    }
+
     /// Largest schedule, in bytes: the context a chunk needs past its end.
     pub const MAX_LEN: usize = 240;
 

@@ -78,11 +78,22 @@ impl Recovery {
         collected: &mut bignum::Collected,
     ) {
         let start = addr.unwrap_or(base);
-        let phase4 = ((4 - start % 4) % 4) as usize;
-        let phase8 = ((8 - start % 8) % 8) as usize;
+        // Memory is mapped at 4-aligned addresses (pages, stacks, heap
+        // blocks); only small snippets around an instruction pointer start
+        // anywhere. A region whose address says otherwise has a corrupt or
+        // forged address, which must not move the alignment the searches
+        // keep to and so hide every key in it: it is searched at its file
+        // offset's alignment as well (nothing more to do where they agree).
+        let by_address = phases_of(start);
+        let by_file = (start % 4 != 0 && start % 4 != base % 4).then(|| phases_of(base));
         if let Some(finder) = &self.aes {
             let mut schedules = Vec::new();
-            finder.find(unit, owned.clone(), phase4, &mut schedules);
+            finder.find(unit, owned.clone(), by_address.0, &mut schedules);
+            if let Some((phase4, _)) = by_file
+                && !finder.every_byte()
+            {
+                finder.find(unit, owned.clone(), phase4, &mut schedules);
+            }
             aes::AesFinder::detections(schedules, found);
         }
         if self.rsa {
@@ -90,7 +101,10 @@ impl Recovery {
                 .known
                 .iter()
                 .any(|t| matches!(t.public, crate::known::KnownPublic::Ec { .. }));
-            bignum::collect(unit, base, owned, (phase4, phase8), ec, collected);
+            bignum::collect(unit, base, owned.clone(), by_address, ec, collected);
+            if let Some(phases) = by_file {
+                bignum::collect(unit, base, owned, phases, ec, collected);
+            }
         }
     }
 
@@ -104,9 +118,8 @@ impl Recovery {
         found: &mut Vec<Detection>,
     ) {
         if let Some(finder) = &self.aes {
-            let phase4 = ((4 - base % 4) % 4) as usize;
             let mut schedules = Vec::new();
-            finder.find(buf, owned, phase4, &mut schedules);
+            finder.find(buf, owned, phases_of(base).0, &mut schedules);
             aes::AesFinder::detections(schedules, found);
         }
     }
@@ -149,6 +162,15 @@ impl Recovery {
         }
         (found, warnings)
     }
+}
+
+/// The offsets, into bytes whose first byte sits at `start`, of the first
+/// 4- and 8-aligned positions: what the searches step from.
+fn phases_of(start: u64) -> (usize, usize) {
+    (
+        ((4 - start % 4) % 4) as usize,
+        ((8 - start % 8) % 8) as usize,
+    )
 }
 
 /// Rule id of RSA keys rebuilt from limb arrays.
