@@ -2356,13 +2356,13 @@ fn live_process_keys_are_recovered_from_a_core_and_a_minidump() {
     }
 }
 
-/// The (rule, fingerprint) pairs a scan of `path` reports.
-fn fingerprints_of(path: &Path) -> BTreeSet<(String, String)> {
-    let (_, report) = scan_json(&[s(path)]);
+/// The (rule, fingerprint) pairs `report` gives for the input at `path`.
+fn fingerprints_in(report: &Report, path: &Path) -> BTreeSet<(String, String)> {
     report
         .findings
-        .into_iter()
-        .filter_map(|f| Some((f.rule_id, f.fingerprint?)))
+        .iter()
+        .filter(|f| f.path == s(path))
+        .filter_map(|f| Some((f.rule_id.clone(), f.fingerprint.clone()?)))
         .collect()
 }
 
@@ -2375,50 +2375,55 @@ fn fingerprints_of(path: &Path) -> BTreeSet<(String, String)> {
 #[test]
 fn misaligned_addresses_hide_no_key() {
     let tmp = tempfile::tempdir().unwrap();
+    // (intact dump, copies of it with moved addresses)
+    let mut cases: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     let core = dump("live-keys.core");
-    let intact = fingerprints_of(&core);
-    assert!(intact.iter().any(|(r, _)| r == "aes-key-schedule"));
-    assert!(intact.iter().any(|(r, _)| r == "rsa-private-key-bignum"));
-    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let le32 = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
     let bytes = std::fs::read(&core).unwrap();
-    let phoff = le64(&bytes, 0x20) as usize;
-    let phnum = usize::from(u16::from_le_bytes([bytes[0x38], bytes[0x39]]));
+    let phoff = get_u64(&bytes, 32) as usize;
+    let phnum = usize::from(u16::from_le_bytes([bytes[56], bytes[57]]));
+    let mut moved_cores = Vec::new();
     for delta in [1u64, 2, 3, 0x1001] {
-        let mut moved = bytes.clone();
+        let mut b = bytes.clone();
         for i in 0..phnum {
-            let ph = phoff + i * 56;
-            if le32(&moved, ph) == 1 {
+            let ph = phoff + 56 * i;
+            if get_u32(&bytes, ph) == 1 {
                 // PT_LOAD: p_vaddr
-                let v = le64(&moved, ph + 16).wrapping_add(delta);
-                moved[ph + 16..ph + 24].copy_from_slice(&v.to_le_bytes());
+                put_u64(
+                    &mut b,
+                    ph + 16,
+                    get_u64(&bytes, ph + 16).wrapping_add(delta),
+                );
             }
         }
-        let path = write(tmp.path(), &format!("moved-{delta}.core"), &moved);
-        assert_eq!(fingerprints_of(&path), intact, "core, vaddr + {delta}");
+        moved_cores.push(write(tmp.path(), &format!("moved-{delta}.core"), &b));
     }
+    cases.push((core, moved_cores));
     let dmp = dump("live-keys.dmp");
-    let intact = fingerprints_of(&dmp);
     let bytes = std::fs::read(&dmp).unwrap();
-    let (streams, dir) = (le32(&bytes, 8) as usize, le32(&bytes, 12) as usize);
-    let list = (0..streams)
-        .map(|i| dir + i * 12)
-        .find(|&e| le32(&bytes, e) == 5) // MemoryListStream
-        .map(|e| le32(&bytes, e + 8) as usize)
-        .unwrap();
+    let (_, list) = stream_entry(&bytes, 5).expect("MemoryListStream");
+    let mut moved_dumps = Vec::new();
     for delta in [1u64, 3, u64::MAX] {
-        let mut moved = bytes.clone();
-        for i in 0..le32(&bytes, list) as usize {
-            let d = list + 4 + i * 16;
-            let v = le64(&moved, d).wrapping_add(delta);
-            moved[d..d + 8].copy_from_slice(&v.to_le_bytes());
+        let mut b = bytes.clone();
+        for i in 0..get_u32(&bytes, list) as usize {
+            let d = list + 4 + 16 * i;
+            put_u64(&mut b, d, get_u64(&bytes, d).wrapping_add(delta));
         }
-        let path = write(tmp.path(), &format!("moved-{delta}.dmp"), &moved);
-        assert_eq!(
-            fingerprints_of(&path),
-            intact,
-            "minidump, address + {delta}"
-        );
+        moved_dumps.push(write(tmp.path(), &format!("moved-{delta}.dmp"), &b));
+    }
+    cases.push((dmp, moved_dumps));
+    let args: Vec<&str> = cases
+        .iter()
+        .flat_map(|(intact, moved)| std::iter::once(intact).chain(moved))
+        .map(|p| s(p))
+        .collect();
+    let (_, report) = scan_json(&args);
+    for (intact, moved) in &cases {
+        let keys = fingerprints_in(&report, intact);
+        assert!(keys.iter().any(|(r, _)| r == "aes-key-schedule"));
+        assert!(keys.iter().any(|(r, _)| r == "rsa-private-key-bignum"));
+        for m in moved {
+            assert_eq!(fingerprints_in(&report, m), keys, "{}", m.display());
+        }
     }
 }
 
