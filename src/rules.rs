@@ -110,13 +110,20 @@ impl Rule {
             .size_limit(1 << 22)
             .build()
             .map_err(|e| format!("pattern does not compile: {e}"))?;
-        let secret = match self.secret_group {
-            Some(0) => SecretGroup::Whole,
-            Some(i) if i < regex.captures_len() => SecretGroup::Index(i),
-            Some(i) => return Err(format!("secretGroup {i}: the pattern has no such group")),
-            None if regex.capture_names().any(|n| n == Some("secret")) => SecretGroup::Named,
-            None if self.id.starts_with(crate::gitleaks::PREFIX) => SecretGroup::FirstNonEmpty,
-            None => SecretGroup::Whole,
+        // the named capture `secret` is resolved to its number here, once:
+        // looking a name up per match hashes it with a per-process seed
+        let named = regex.capture_names().position(|n| n == Some("secret"));
+        let secret = match (self.secret_group, named) {
+            (Some(0), _) => SecretGroup::Whole,
+            (Some(i), _) if i < regex.captures_len() => SecretGroup::Index(i),
+            (Some(i), _) => {
+                return Err(format!("secretGroup {i}: the pattern has no such group"));
+            }
+            (None, Some(i)) => SecretGroup::Index(i),
+            (None, None) if self.id.starts_with(crate::gitleaks::PREFIX) => {
+                SecretGroup::FirstNonEmpty
+            }
+            (None, None) => SecretGroup::Whole,
         };
         let validate = self.validate.as_deref().map(Validator::parse).transpose()?;
         let (mut ascii, mut utf16le) = (self.encodings.is_empty(), self.encodings.is_empty());

@@ -3,6 +3,13 @@
 //! whatever container they claim to be, with small chunks so that seams fall
 //! everywhere: never panics, and every detection and every component of a
 //! rebuilt key lies inside the input.
+//!
+//! The engine runs on a one-thread rayon pool made of the fuzzing thread
+//! itself: on rayon's shared pool, which chunks each worker took, and so the
+//! order findings reached the merge and which paths the sort took, changed
+//! from run to run, and the same inputs covered a few edges more or fewer
+//! each time (measured: 9 524 to 9 534 edges over one 300-input set). Such
+//! noise restarts the plateau clock for good.
 #![no_main]
 use keysweep::container::{ContainerKind, MemoryMap, map_container};
 use keysweep::engine::Engine;
@@ -11,8 +18,20 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
+static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build()
+            .unwrap()
+    });
+    pool.install(|| scan_every_way(data));
+});
+
+fn scan_every_way(data: &[u8]) {
     let engine = ENGINE.get_or_init(|| {
         let mut known = KnownKeys::default();
         known.add_document(
@@ -44,4 +63,4 @@ fuzz_target!(|data: &[u8]| {
     for f in streamed {
         assert!(f.file_offset as usize + f.detection.len <= data.len());
     }
-});
+}

@@ -74,9 +74,8 @@ impl Validator {
 /// Which capture is the secret.
 #[derive(Debug, Clone)]
 pub enum SecretGroup {
-    /// The named capture `secret`.
-    Named,
-    /// A numbered capture (gitleaks `secretGroup`).
+    /// A numbered capture: gitleaks `secretGroup`, or the capture named
+    /// `secret`.
     Index(usize),
     /// The whole match.
     Whole,
@@ -464,7 +463,6 @@ fn search(r: &PatternRule, c: &Candidate<'_>, text: &mut Vec<u8>) -> Stretch {
         // once, for every keyword inside it: a run of text longer than the
         // window is one secret, not one per keyword)
         let secret = match &r.secret {
-            SecretGroup::Named => caps.name("secret"),
             SecretGroup::Index(i) => caps.get(*i),
             SecretGroup::Whole => Some(m),
             SecretGroup::FirstNonEmpty => caps

@@ -154,7 +154,7 @@ fn search_rsa(
         ],
     );
     let mut tests = 0usize;
-    let mut tried = std::collections::HashSet::new();
+    let mut tried = std::collections::BTreeSet::new();
     let mut test = |le: &[u8], tests: &mut usize| -> Option<BigUint> {
         // a factor is odd, has its top bit set, and looks random
         if le.first()? & 1 == 0 || *le.last()? < 0x80 || !bignum::looks_random(le) {
@@ -256,7 +256,7 @@ fn search_ec(
         ],
     );
     let mut tests = 0usize;
-    let mut tried = std::collections::HashSet::new();
+    let mut tried = std::collections::BTreeSet::new();
     let mut test = |be: &[u8]| -> bool {
         if tests >= MAX_SCALAR_TESTS || !bignum::looks_random(be) || !tried.insert(digest(be)) {
             return false;
