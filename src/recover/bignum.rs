@@ -29,13 +29,14 @@
 //! also found in memory (65537 assumed when none is), and fingerprinted like
 //! any other RSA key.
 
+use super::DumpKeyHasher;
 use super::address::AddressIndex;
 use crate::keys::{self, ParsedKey, Validation};
 use memchr::memmem;
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::{One, Zero};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Prime sizes searched, in bytes: RSA-1024 to RSA-4096 (and RSA-6144/8192
@@ -484,13 +485,10 @@ pub(crate) struct Pooled {
 
 const MAX_SITES: usize = 8;
 
-/// Every candidate number of one file, keyed by value (ordered maps here and
-/// in the pairing: the values come from the dump, and a hash map seeded per
-/// process would make the fuzzers' coverage, and so their plateau, depend on
-/// the seed).
+/// Every candidate number of one file, keyed by value.
 #[derive(Default)]
 pub(crate) struct Pool {
-    by_value: BTreeMap<Vec<u8>, usize>,
+    by_value: HashMap<Vec<u8>, usize, DumpKeyHasher>,
     pub(crate) values: Vec<Pooled>,
     overflow: u64,
 }
@@ -713,7 +711,7 @@ fn pair(bytes: &[u8], pool: &Pool, warnings: &mut Vec<String>) -> Vec<Recovered>
             .iter()
             .filter(|v| v.value.bits() > bits - 8 && v.value.bits() <= bits && v.value.is_odd())
             .collect();
-        let mut moduli: BTreeMap<u64, Vec<&Pooled>> = BTreeMap::new();
+        let mut moduli: HashMap<u64, Vec<&Pooled>, DumpKeyHasher> = HashMap::default();
         for v in &pool.values {
             let b = v.value.bits();
             if b > 2 * bits - 8 && b <= 2 * bits && v.value.is_odd() {

@@ -9,6 +9,7 @@
 //! Every test is counted against a per-file budget, so the search stays
 //! bounded whatever the dump holds.
 
+use super::DumpKeyHasher;
 use super::bignum::{self, Order, Pool, Pooled, Site};
 use crate::keys::{Curve, ParsedKey};
 use crate::known::{KnownPublic, KnownTarget};
@@ -16,6 +17,7 @@ use memchr::memmem;
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::Zero;
+use std::collections::HashSet;
 
 /// Most `n mod p` tests a file gets per known RSA key (about a microsecond each).
 pub const MAX_DIVISIONS: usize = 1 << 20;
@@ -154,7 +156,7 @@ fn search_rsa(
         ],
     );
     let mut tests = 0usize;
-    let mut tried = std::collections::BTreeSet::new();
+    let mut tried: HashSet<u64, DumpKeyHasher> = HashSet::default();
     let mut test = |le: &[u8], tests: &mut usize| -> Option<BigUint> {
         // a factor is odd, has its top bit set, and looks random
         if le.first()? & 1 == 0 || *le.last()? < 0x80 || !bignum::looks_random(le) {
@@ -256,7 +258,7 @@ fn search_ec(
         ],
     );
     let mut tests = 0usize;
-    let mut tried = std::collections::BTreeSet::new();
+    let mut tried: HashSet<u64, DumpKeyHasher> = HashSet::default();
     let mut test = |be: &[u8]| -> bool {
         if tests >= MAX_SCALAR_TESTS || !bignum::looks_random(be) || !tried.insert(digest(be)) {
             return false;

@@ -16,6 +16,17 @@ use crate::finding::Severity;
 use address::AddressIndex;
 use std::ops::Range;
 
+/// The hasher of the recoveries' maps, whose keys are numbers from the dump:
+/// seeded per process, so no dump can be shaped to make them collide. Under
+/// the fuzzers (`--cfg fuzzing`) it has fixed keys instead, because a seed
+/// that changes from run to run changes which hash-table paths an input
+/// takes, and a fuzzer's coverage must depend on its input alone.
+#[cfg(not(fuzzing))]
+pub(crate) type DumpKeyHasher = std::hash::RandomState;
+/// See above: fixed keys, for the fuzzers only.
+#[cfg(fuzzing)]
+pub(crate) type DumpKeyHasher = std::hash::BuildHasherDefault<std::hash::DefaultHasher>;
+
 /// Which recoveries a scan runs; built once per scan.
 #[derive(Default)]
 pub struct Recovery {
