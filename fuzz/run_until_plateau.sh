@@ -15,11 +15,18 @@
 # minutes run, minutes since the last new edge. SIGTERM to the script stops
 # the running targets and summarises them as not (yet) plateaued.
 #
+# HELPERS=N (default 0) runs N more processes of each target on the same
+# corpus (logs LOGDIR/TARGET.helperI.log; a helper that exits early is
+# named in the summary, its input in artifacts/TARGET/ as usual). libFuzzer
+# rereads its corpus directory every second, so the first process, whose
+# edges are sampled, also counts the edges its helpers' inputs reach: a slow
+# target gets every core and the plateau rule still reads one log.
+#
 # Usage (from fuzz/, after `cargo +nightly fuzz build -O`):
-#   ./run_until_plateau.sh QUIET_MIN MAX_MIN SLOTS LOGDIR TARGET...
+#   [HELPERS=N] ./run_until_plateau.sh QUIET_MIN MAX_MIN SLOTS LOGDIR TARGET...
 set -euo pipefail
 
-quiet=$(($1 * 60)) max=$(($2 * 60)) slots=$3 logdir=$4
+quiet=$(($1 * 60)) max=$(($2 * 60)) slots=$3 logdir=$4 helpers=${HELPERS:-0}
 shift 4
 queue=("$@")
 bin_dir=target/x86_64-unknown-linux-gnu/release
@@ -34,7 +41,7 @@ flags_for() {
   esac
 }
 
-declare -A pid started last_change edges inited
+declare -A pid helper_pids started last_change edges inited
 running=()
 
 start_next() {
@@ -46,6 +53,15 @@ start_next() {
     -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
     >"$logdir/$t.log" 2>&1 &
   pid[$t]=$!
+  helper_pids[$t]=""
+  local i
+  for ((i = 1; i <= helpers; i++)); do
+    # shellcheck disable=SC2046
+    "$bin_dir/$t" $(flags_for "$t") -artifact_prefix="artifacts/$t/" \
+      -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
+      >"$logdir/$t.helper$i.log" 2>&1 &
+    helper_pids[$t]+=" $!"
+  done
   started[$t]=$(date +%s)
   edges[$t]=""
   inited[$t]=""
@@ -53,13 +69,20 @@ start_next() {
 }
 
 finish() { # target outcome
-  local t=$1 now runs
+  local t=$1 now runs h early=""
+  for h in ${helper_pids[$t]}; do
+    if kill -0 "$h" 2>/dev/null; then
+      kill -INT "$h" && wait "$h" || true
+    else
+      early=" (a helper exited early: crash, leak or OOM? see $logdir/$t.helper*.log)"
+    fi
+  done
   now=$(date +%s)
   runs=$(grep -a -o -E 'number_of_executed_units: +[0-9]+' "$logdir/$t.log" | grep -o '[0-9]*$' ||
     grep -a -o -E '^#[0-9]+' "$logdir/$t.log" | tail -1 | tr -d '#' || true)
   echo "$t $2 ${inited[$t]:-?} -> ${edges[$t]:-?} edges, ${runs:-0} runs," \
     "$(((now - started[$t]) / 60)) min run," \
-    "$(((now - ${last_change[$t]:-$now}) / 60)) min since the last new edge" \
+    "$(((now - ${last_change[$t]:-$now}) / 60)) min since the last new edge$early" \
     >>"$logdir/summary.txt"
   local keep=()
   for r in "${running[@]}"; do [ "$r" = "$t" ] || keep+=("$r"); done
