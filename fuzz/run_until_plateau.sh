@@ -44,22 +44,22 @@ flags_for() {
 declare -A pid helper_pids started last_change edges inited
 running=()
 
+launch() { # target log: one fuzzing process in the background
+  # shellcheck disable=SC2046 # the flags are meant to split into words
+  "$bin_dir/$1" $(flags_for "$1") -artifact_prefix="artifacts/$1/" \
+    -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
+    >"$2" 2>&1 &
+}
+
 start_next() {
-  local t=${queue[0]}
+  local t=${queue[0]} i
   queue=("${queue[@]:1}")
   mkdir -p "corpus/$t" "artifacts/$t"
-  # shellcheck disable=SC2046 # the flags are meant to split into words
-  "$bin_dir/$t" $(flags_for "$t") -artifact_prefix="artifacts/$t/" \
-    -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
-    >"$logdir/$t.log" 2>&1 &
+  launch "$t" "$logdir/$t.log"
   pid[$t]=$!
   helper_pids[$t]=""
-  local i
   for ((i = 1; i <= helpers; i++)); do
-    # shellcheck disable=SC2046
-    "$bin_dir/$t" $(flags_for "$t") -artifact_prefix="artifacts/$t/" \
-      -rss_limit_mb=2048 -print_final_stats=1 -max_total_time=$((max + 600)) \
-      >"$logdir/$t.helper$i.log" 2>&1 &
+    launch "$t" "$logdir/$t.helper$i.log"
     helper_pids[$t]+=" $!"
   done
   started[$t]=$(date +%s)
