@@ -15,6 +15,10 @@
 # minutes run, minutes since the last new edge. SIGTERM to the script stops
 # the running targets and summarises them as not (yet) plateaued.
 #
+# BIN_DIR=DIR (default target/x86_64-unknown-linux-gnu/release) runs the
+# fuzz binaries from DIR, for example a `-s none` build kept apart with
+# `--target-dir`.
+#
 # HELPERS=N (default 0) runs N more processes of each target on the same
 # corpus (logs LOGDIR/TARGET.helperI.log; a helper that exits early is
 # named in the summary, its input in artifacts/TARGET/ as usual). libFuzzer
@@ -23,13 +27,13 @@
 # target gets every core and the plateau rule still reads one log.
 #
 # Usage (from fuzz/, after `cargo +nightly fuzz build -O`):
-#   [HELPERS=N] ./run_until_plateau.sh QUIET_MIN MAX_MIN SLOTS LOGDIR TARGET...
+#   [BIN_DIR=DIR] [HELPERS=N] ./run_until_plateau.sh QUIET_MIN MAX_MIN SLOTS LOGDIR TARGET...
 set -euo pipefail
 
 quiet=$(($1 * 60)) max=$(($2 * 60)) slots=$3 logdir=$4 helpers=${HELPERS:-0}
 shift 4
 queue=("$@")
-bin_dir=target/x86_64-unknown-linux-gnu/release
+bin_dir=${BIN_DIR:-target/x86_64-unknown-linux-gnu/release}
 here=$(dirname "$0")
 mkdir -p "$logdir"
 
