@@ -41,6 +41,7 @@ flags_for() {
   case $1 in
   scan) echo "corpus/scan seeds/scan -dict=keysweep.dict -max_len=65536 -len_control=0" ;;
   container) echo "corpus/container seeds/container -dict=keysweep.dict -max_len=131072" ;;
+  known) echo "corpus/known seeds/known -dict=keysweep.dict -max_len=16384" ;;
   *) echo "corpus/$1 seeds/formats -max_len=16384" ;;
   esac
 }

@@ -1,8 +1,9 @@
-//! The full scan (prefilter, every detector, the AES and bignum recoveries
-//! and the known-key search) of arbitrary bytes, as a raw file and as
-//! whatever container they claim to be, with small chunks so that seams fall
-//! everywhere: never panics, and every detection and every component of a
-//! rebuilt key lies inside the input.
+//! The full scan with the default options (prefilter, every detector, the
+//! AES and bignum recoveries; the known-key search has its own target,
+//! `known`) of arbitrary bytes, as a raw file and as whatever container they
+//! claim to be, with small chunks so that seams fall everywhere, and through
+//! the streaming reader: never panics, and every detection and every
+//! component of a rebuilt key lies inside the input.
 //!
 //! The engine runs on a one-thread rayon pool made of the fuzzing thread
 //! itself: on rayon's shared pool, which chunks each worker took, and so the
@@ -13,7 +14,6 @@
 #![no_main]
 use keysweep::container::{ContainerKind, MemoryMap, map_container};
 use keysweep::engine::Engine;
-use keysweep::known::KnownKeys;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -33,18 +33,8 @@ fuzz_target!(|data: &[u8]| {
 
 fn scan_every_way(data: &[u8]) {
     let engine = ENGINE.get_or_init(|| {
-        let mut known = KnownKeys::default();
-        known.add_document(
-            include_bytes!("../../fixtures/keys/known/idp-jwks.json"),
-            std::path::Path::new("jwks"),
-        );
-        known.add_document(
-            include_bytes!("../../fixtures/keys/known/ec-p256-cert.pem"),
-            std::path::Path::new("cert"),
-        );
         Engine::for_families(&[], false)
             .unwrap()
-            .with_known_keys(known.targets())
             .with_chunk_size(257)
     });
     for map in [
