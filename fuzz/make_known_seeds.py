@@ -4,15 +4,17 @@ knows (fixtures/keys/rsa2048-pkcs1.pem, named by keys/known/idp-jwks.json,
 and keys/ec-p256-sec1.pem, named by keys/known/ec-p256-cert.pem) laid out
 in memory the ways the known-key search looks for them: the public value
 (big-endian, little-endian, base64url) with a factor or the scalar near it,
-in both byte orders, between filler bytes. Run from fuzz/."""
+in both byte orders, between filler bytes. Paths are taken from where
+the script lies, so it runs from any directory."""
 import base64
 import os
 import random
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-keys = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keys")
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds", "known")
+here = os.path.dirname(os.path.abspath(__file__))
+keys = os.path.join(here, "..", "fixtures", "keys")
+out = os.path.join(here, "seeds", "known")
 rng = random.Random(7)  # fixed, so the seeds are the same bytes every time
 
 
