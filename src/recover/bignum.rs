@@ -1302,6 +1302,57 @@ mod tests {
         }
     }
 
+    /// More prime-sized candidates than [`MAX_PAIRED`] (repeated noise, as
+    /// the `scan` fuzzer first built in its session 26): the pairing stops at
+    /// the cap, says so, and keeps the best-attested candidates, so a key
+    /// whose numbers are held three times still comes out of the crowd. With
+    /// these two noise seeds the key is lost when the ranking is taken out
+    /// (the candidates are then cut in pool order).
+    #[test]
+    fn pairing_cap_keeps_the_best_attested_primes() {
+        let (n, p, q, d, fp) = key();
+        for seed in [11, 17] {
+            // two 20 KiB blocks of noise without zero bytes, each held twice
+            let mut b = Vec::new();
+            for block_seed in [seed, seed + 1] {
+                let block: Vec<u8> = noise(20 << 10, block_seed).iter().map(|x| x | 1).collect();
+                for _ in 0..2 {
+                    b.extend_from_slice(&block);
+                    b.extend_from_slice(&[0; 8]);
+                }
+            }
+            let key_at = b.len() + 8;
+            b.resize(key_at + 0x1000, 0);
+            for (i, v) in [&n, &p, &q, &n, &p, &q, &n, &p, &q, &d]
+                .into_iter()
+                .enumerate()
+            {
+                put_alone(&mut b, key_at + 8 + 0x180 * i, v);
+            }
+            let map = MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
+            let out = run(&b, &map, 1 << 20);
+            let capped: Vec<usize> = out
+                .warnings
+                .iter()
+                .filter(|w| {
+                    w.ends_with(&format!("only the {MAX_PAIRED} best attested were paired"))
+                })
+                .filter_map(|w| w.split(' ').next()?.parse().ok())
+                .collect();
+            assert!(
+                capped.len() >= 3 && capped.iter().all(|&c| c > MAX_PAIRED),
+                "seed {seed}: the pairing cap was not reached: {:?}",
+                out.warnings
+            );
+            assert!(
+                !out.warnings.iter().any(|w| w.contains("dropped")),
+                "seed {seed}: the pool overflowed, which is not what this tests"
+            );
+            assert_eq!(out.keys.len(), 1, "seed {seed}: {:?}", out.warnings);
+            assert_eq!(out.keys[0].key.fingerprint().unwrap(), fp);
+        }
+    }
+
     /// What must not become a key: primes whose product is not the modulus,
     /// degenerate repeated patterns, random data, records pointing nowhere.
     #[test]
