@@ -2,13 +2,13 @@
 # Run fuzz targets until each has plateaued, so "run long enough to plateau"
 # is a rule a machine applies rather than a judgement made from a log.
 #
-# Each target runs from its corpus (and its seeds) with the flags the README
-# gives it, SLOTS at a time. Once a minute the script reads the edge count
-# each fuzzer last printed (`sample_coverage.sh --once`), appends
-# "HH:MM TARGET cov: EDGES #RUNS" to LOGDIR/samples.txt, and stops a target
-# (SIGINT, so libFuzzer prints its final stats) when its edge count has not
-# changed for QUIET minutes since
-# the corpus loaded (a plateau), or when it has run MAX minutes (no plateau).
+# Each target runs from its corpus (and its seeds) with the flags flags.sh
+# gives it, as the README's commands do, SLOTS at a time. Once a minute the
+# script reads the edge count each fuzzer last printed (`sample_coverage.sh
+# --once`), appends "HH:MM TARGET cov: EDGES #RUNS" to LOGDIR/samples.txt,
+# and stops a target (SIGINT, so libFuzzer prints its final stats) when its
+# edge count has not changed for QUIET minutes since the corpus loaded (a
+# plateau), or when it has run MAX minutes (no plateau).
 # A fuzzer that exits by itself has crashed, leaked or run out of memory: its
 # input is in artifacts/TARGET/. One line per target goes to
 # LOGDIR/summary.txt: target, outcome, edges at load and at the end, runs,
@@ -35,15 +35,13 @@ shift 4
 queue=("$@")
 bin_dir=${BIN_DIR:-target/x86_64-unknown-linux-gnu/release}
 here=$(dirname "$0")
+for t in "${queue[@]}"; do "$here/flags.sh" "$t" >/dev/null; done # unknown targets stop here
 mkdir -p "$logdir"
 
-flags_for() {
-  case $1 in
-  scan) echo "corpus/scan seeds/scan -dict=keysweep.dict -max_len=65536 -len_control=0" ;;
-  container) echo "corpus/container seeds/container -dict=keysweep.dict -max_len=131072" ;;
-  known) echo "corpus/known seeds/known -dict=keysweep.dict -max_len=16384" ;;
-  *) echo "corpus/$1 seeds/formats -max_len=16384" ;;
-  esac
+flags_for() { # target: its corpus, seeds and options from flags.sh, without the `--`
+  local args
+  args=$("$here/flags.sh" "$1")
+  echo "${args/ -- / }"
 }
 
 declare -A pid helper_pids started last_change edges inited

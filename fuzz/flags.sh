@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one place that says what each fuzz target runs with: its corpus, its
+# seeds and its libFuzzer options. The README's commands and
+# run_until_plateau.sh both read it, so a target cannot be fuzzed one way by
+# hand and another way by the plateau runs.
+#
+#   ./flags.sh TARGET          corpus/TARGET SEEDS -- OPTIONS
+#                              (for `cargo fuzz run -O TARGET $(./flags.sh TARGET) ...`)
+#   ./flags.sh TARGET options  OPTIONS alone (for `cargo fuzz cmin`)
+#
+# The seeds directory goes before `--`: cargo fuzz puts what follows `--`
+# first on the fuzzer's command line, and libFuzzer writes new inputs into
+# the first directory it is given, which must be the corpus, not the seeds.
+set -euo pipefail
+
+target=${1:?usage: ./flags.sh TARGET [options]}
+case $target in
+scan) seeds=seeds/scan options="-dict=keysweep.dict -max_len=65536 -len_control=0" ;;
+container) seeds=seeds/container options="-dict=keysweep.dict -max_len=131072" ;;
+known) seeds=seeds/known options="-dict=keysweep.dict -max_len=16384" ;;
+der | openssh | pgp | ppk | winblob | jks | jwk) seeds=seeds/formats options="-max_len=16384" ;;
+*)
+    echo "flags.sh: no fuzz target named '$target'" >&2
+    exit 2
+    ;;
+esac
+
+case ${2:-} in
+"") echo "corpus/$target $seeds -- $options" ;;
+options) echo "$options" ;;
+*)
+    echo "flags.sh: unknown mode '$2' (expected nothing or 'options')" >&2
+    exit 2
+    ;;
+esac
