@@ -20,16 +20,16 @@ container) seeds=seeds/container options="-dict=keysweep.dict -max_len=131072" ;
 known) seeds=seeds/known options="-dict=keysweep.dict -max_len=16384" ;;
 der | openssh | pgp | ppk | winblob | jks | jwk) seeds=seeds/formats options="-max_len=16384" ;;
 *)
-    echo "flags.sh: no fuzz target named '$target'" >&2
-    exit 2
-    ;;
+  echo "flags.sh: no fuzz target named '$target'" >&2
+  exit 2
+  ;;
 esac
 
 case ${2:-} in
 "") echo "corpus/$target $seeds -- $options" ;;
 options) echo "$options" ;;
 *)
-    echo "flags.sh: unknown mode '$2' (expected nothing or 'options')" >&2
-    exit 2
-    ;;
+  echo "flags.sh: unknown mode '$2' (expected nothing or 'options')" >&2
+  exit 2
+  ;;
 esac
