@@ -2,7 +2,8 @@
 //! that coverage depends on the input alone, and what they assert about
 //! every finding.
 
-use keysweep::container::{ContainerKind, MemoryMap, map_container};
+use keysweep::container::{MemoryMap, map_container};
+use keysweep::model::ContainerKind;
 use keysweep::engine::{Engine, Located};
 use std::sync::OnceLock;
 
