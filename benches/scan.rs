@@ -9,9 +9,10 @@
 //! aligned position rather than prefilter hits.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use keysweep::container::{ContainerKind, MemoryMap, map_container};
+use keysweep::container::{MemoryMap, map_container};
 use keysweep::detect::{default_detectors, utf16le};
 use keysweep::engine::Engine;
+use keysweep::model::ContainerKind;
 
 const KEYS: [&str; 3] = [
     include_str!("../fixtures/keys/rsa2048-pkcs1.pem"),

@@ -2,14 +2,14 @@
 //! sink in input order while later files are still being scanned.
 
 use crate::cli::Format;
-use crate::container::{self, ContainerKind};
+use crate::container;
 use crate::engine::Engine;
 use crate::exit::ExitStatus;
-use crate::finding::Finding;
 use crate::input::{self, FileSource};
-use crate::report::{
-    InputRecord, ReportSink, Summary, json::JsonSink, jsonl::JsonlSink, text::TextSink,
-};
+use crate::model::ContainerKind;
+use crate::model::Finding;
+use crate::model::{InputRecord, Summary};
+use crate::report::{ReportSink, json::JsonSink, jsonl::JsonlSink, text::TextSink};
 use anyhow::Context;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ pub struct Config {
     /// Rule ids whose findings are not reported.
     pub disabled_rules: Vec<String>,
     /// Exit 1 only for findings at or above this severity.
-    pub fail_on: crate::finding::Severity,
+    pub fail_on: crate::model::Severity,
     /// Path filters for discovered and named files.
     pub path_filter: crate::input::PathFilter,
     /// Files larger than this are skipped (and listed).
@@ -60,9 +60,9 @@ pub struct Config {
     /// Findings to suppress, from an earlier report.
     pub baseline: Option<crate::baseline::Baseline>,
     /// Findings below this severity are left out of the report (and counted).
-    pub min_severity: Option<crate::finding::Severity>,
+    pub min_severity: Option<crate::model::Severity>,
     /// Findings in these region kinds are left out of the report (and counted).
-    pub exclude_regions: Vec<crate::container::RegionKind>,
+    pub exclude_regions: Vec<crate::model::RegionKind>,
 }
 
 impl Config {
@@ -135,7 +135,7 @@ impl Config {
             aes_unaligned: args.aes_unaligned,
             user_rules,
             disabled_rules: args.disable_rule,
-            fail_on: args.fail_on.unwrap_or(crate::finding::Severity::Low),
+            fail_on: args.fail_on.unwrap_or(crate::model::Severity::Low),
             path_filter: crate::input::PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,
             max_findings_per_rule: (args.max_findings_per_rule > 0)
@@ -232,7 +232,15 @@ fn scan_file_inner(
             }
             located
                 .into_iter()
-                .map(|l| Finding::new(display, l.file_offset, l.detection, &map, show_secrets))
+                .map(|l| {
+                    crate::engine::attribute::finding(
+                        display,
+                        l.file_offset,
+                        l.detection,
+                        &map,
+                        show_secrets,
+                    )
+                })
                 .collect()
         }
         FileSource::Stream(mut file) => {
@@ -249,7 +257,13 @@ fn scan_file_inner(
                     located
                         .into_iter()
                         .map(|l| {
-                            Finding::new(display, l.file_offset, l.detection, &map, show_secrets)
+                            crate::engine::attribute::finding(
+                                display,
+                                l.file_offset,
+                                l.detection,
+                                &map,
+                                show_secrets,
+                            )
                         })
                         .collect()
                 }
@@ -504,7 +518,7 @@ pub fn baseline(args: crate::cli::ScanArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut config = Config::from_args(args)?;
     config.format = Format::Json;
-    config.fail_on = crate::finding::Severity::Critical;
+    config.fail_on = crate::model::Severity::Critical;
     Ok(match run(&config)? {
         ExitStatus::Error => ExitStatus::Error,
         _ => ExitStatus::Clean,

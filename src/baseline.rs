@@ -5,7 +5,7 @@
 //! alone, the same path.
 
 use crate::cli::BaselineMatch;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::report::json::JsonReport;
 use anyhow::Context;
 use std::collections::HashSet;

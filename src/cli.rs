@@ -113,7 +113,7 @@ pub struct ScanArgs {
     /// Report only findings of this severity or above (critical, high,
     /// medium, low). Left-out findings are counted in the summary.
     #[arg(long, value_name = "LEVEL")]
-    pub min_severity: Option<crate::finding::Severity>,
+    pub min_severity: Option<crate::model::Severity>,
 
     /// Public keys to look for (repeatable): PEM public keys or certificates,
     /// DER, or a JWK Set as identity providers publish their signing keys. A
@@ -139,7 +139,7 @@ pub struct ScanArgs {
     /// executables. Kinds: stack, heap, module, mapped-file, anonymous,
     /// metadata, unknown. Left-out findings are counted in the summary.
     #[arg(long, value_name = "KIND")]
-    pub exclude_region: Vec<crate::container::RegionKind>,
+    pub exclude_region: Vec<crate::model::RegionKind>,
 
     /// Also run the pattern rules of this file, or of every `*.toml` file of
     /// this directory (repeatable): keysweep rule files or gitleaks
@@ -155,7 +155,7 @@ pub struct ScanArgs {
     /// Exit with 1 only for findings of this severity or above (lower ones are
     /// still reported) [default: low, every finding].
     #[arg(long, value_name = "LEVEL")]
-    pub fail_on: Option<crate::finding::Severity>,
+    pub fail_on: Option<crate::model::Severity>,
 
     /// Scan only files whose path matches this glob (repeatable), e.g.
     /// `--include '*.dmp'`. Files found while walking directories are

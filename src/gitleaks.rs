@@ -18,7 +18,7 @@
 //! repository paths), `regexTarget = "line"` (treated as `match`), and
 //! `[extend]` (the default gitleaks rules are not bundled).
 
-use crate::finding::Severity;
+use crate::model::Severity;
 use crate::rules::{Rule, RuleError};
 use toml::{Table, Value};
 

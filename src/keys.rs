@@ -6,12 +6,12 @@
 //! SHA-256 of its public key's SubjectPublicKeyInfo DER, which is what
 //! `openssl pkey -pubout -outform DER | sha256sum` prints.
 
+use crate::model::{KeyInfo, Severity};
 use der::asn1::{AnyRef, BitString, ObjectIdentifier, UintRef};
 use der::{Decode, Encode, Reader as _, Tagged as _};
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::One;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
@@ -52,40 +52,6 @@ pub enum Validation {
     Unverified(String),
     /// The structure parsed and the maths does not hold.
     Failed(String),
-}
-
-/// What a finding says about the key: the `key` object of the JSON contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct KeyInfo {
-    /// `rsa`, `ec`, `dsa`, `ed25519`, `x25519`, `ed448`, `x448`, or what an encrypted container names.
-    pub algorithm: String,
-    /// Modulus or prime size, for RSA and DSA.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bits: Option<u32>,
-    /// Curve name for EC keys (`P-256`, `P-384`, `P-521`, `secp256k1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub curve: Option<String>,
-    /// True only when the key's maths was checked and holds.
-    pub validated: bool,
-    /// True when the key is protected by a passphrase (its body is ciphertext).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub encrypted: bool,
-    /// True when the encoding was cut off before its end.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub truncated: bool,
-    /// Why the key is not validated, or what protects it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// The key id a JWK carries (`kid`), which identity providers publish.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    /// RFC 7638 JWK thumbprint (SHA-256, base64url), for keys found as JWK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jwk_thumbprint: Option<String>,
-    /// For AES keys recovered from a key schedule: `encrypt`, `decrypt`,
-    /// `encrypt-word-swapped` or `decrypt-word-swapped`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<String>,
 }
 
 /// A decoded key: its contract-level description plus its identity.
@@ -175,6 +141,22 @@ impl ParsedKey {
             .as_deref()
             .map(sha256_hex)
             .or_else(|| self.secret_fingerprint.clone())
+    }
+}
+
+/// Grade a key by how sure we are that it is usable: a validated plaintext key
+/// is critical; a plausible one we could not check, or one cut off that still
+/// tells which key it was, is high; a passphrase-protected key, or a fragment
+/// that no longer says which key it belonged to, is medium; a structure whose
+/// maths fails is low.
+pub fn severity_for(key: &ParsedKey) -> Severity {
+    if key.info.encrypted || (key.info.truncated && key.spki.is_none()) {
+        return Severity::Medium;
+    }
+    match key.validation {
+        Validation::Valid => Severity::Critical,
+        Validation::Unverified(_) => Severity::High,
+        Validation::Failed(_) => Severity::Low,
     }
 }
 

@@ -7,10 +7,10 @@
 //! `CERTIFICATE` blocks (any number per file), DER SPKI or certificates, and
 //! JWK or JWK Set documents (`{"keys": [...]}`).
 
-use crate::finding::{Finding, Severity};
 use crate::formats::der::DerPrefix;
 use crate::formats::jwk;
 use crate::keys::{self, Curve};
+use crate::model::{Finding, Severity};
 use anyhow::Context;
 use base64::Engine as _;
 use std::collections::HashMap;

@@ -3,9 +3,10 @@
 //! examples that must be found and negative examples that must not be. The
 //! same loader reads user files for `keysweep rules check`.
 
-use crate::container::{ContainerKind, MemoryMap};
+use crate::container::MemoryMap;
 use crate::engine::Engine;
-use crate::finding::Severity;
+use crate::model::ContainerKind;
+use crate::model::Severity;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;

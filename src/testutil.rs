@@ -18,7 +18,7 @@ pub fn heap_region(file_offset: u64, len: u64, vaddr: u64) -> crate::container::
         file_offset,
         len,
         vaddr: Some(vaddr),
-        kind: crate::container::RegionKind::Heap,
+        kind: crate::model::RegionKind::Heap,
         name: None,
         perms: None,
     }
@@ -27,7 +27,7 @@ pub fn heap_region(file_offset: u64, len: u64, vaddr: u64) -> crate::container::
 /// A minidump's memory map of `regions`, for maps the tests build by hand.
 pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container::MemoryMap {
     crate::container::MemoryMap {
-        container: crate::container::ContainerKind::Minidump,
+        container: crate::model::ContainerKind::Minidump,
         regions,
         warnings: Vec::new(),
         process: None,

@@ -9,66 +9,7 @@
 pub mod elf_core;
 pub mod minidump;
 
-use serde::Serialize;
-
-/// What kind of file a [`MemoryMap`] came from; it decides how addresses are known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ContainerKind {
-    /// Windows-format minidump (`MDMP`), written on Windows, Linux or macOS.
-    Minidump,
-    /// ELF core file (`ET_CORE`), as written by the Linux kernel or gdb's `gcore`.
-    ElfCore,
-    /// Anything else: scanned as plain bytes, without addresses.
-    Raw,
-}
-
-impl ContainerKind {
-    /// The name used in every report.
-    pub fn name(self) -> &'static str {
-        match self {
-            ContainerKind::Minidump => "minidump",
-            ContainerKind::ElfCore => "elf-core",
-            ContainerKind::Raw => "raw",
-        }
-    }
-}
-
-/// Where in the process a region sat, so responders can tell a live heap copy
-/// from a test key compiled into a library.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum RegionKind {
-    /// A thread's stack.
-    Stack,
-    /// Heap: private read-write memory the program allocated.
-    Heap,
-    /// An executable or library image.
-    Module,
-    /// A mapping of some other file.
-    MappedFile,
-    /// Anonymous memory of unknown use.
-    Anonymous,
-    /// Bytes of the dump file outside any memory region: headers, notes, streams.
-    Metadata,
-    /// Nothing is known about these bytes (raw files).
-    Unknown,
-}
-
-impl RegionKind {
-    /// The name used in every report.
-    pub fn name(self) -> &'static str {
-        match self {
-            RegionKind::Stack => "stack",
-            RegionKind::Heap => "heap",
-            RegionKind::Module => "module",
-            RegionKind::MappedFile => "mapped-file",
-            RegionKind::Anonymous => "anonymous",
-            RegionKind::Metadata => "metadata",
-            RegionKind::Unknown => "unknown",
-        }
-    }
-}
+use crate::model::{ContainerKind, ProcessInfo, RegionKind};
 
 /// One contiguous run of file bytes and what the container says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,24 +46,6 @@ pub struct MemoryMap {
     pub warnings: Vec<String>,
     /// The dumped process, when the container names it.
     pub process: Option<ProcessInfo>,
-}
-
-/// Which process a dump came from, so responders can tell dumps apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ProcessInfo {
-    /// Process id at dump time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pid: Option<u32>,
-    /// Executable or command name as the dump records it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl ProcessInfo {
-    /// `None` when the container told us nothing.
-    pub fn new(pid: Option<u32>, name: Option<String>) -> Option<ProcessInfo> {
-        (pid.is_some() || name.is_some()).then_some(ProcessInfo { pid, name })
-    }
 }
 
 impl MemoryMap {

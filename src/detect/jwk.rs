@@ -3,8 +3,8 @@
 //! object around it is located by walking to its braces, then parsed as JSON.
 
 use super::{Candidate, Detection, Detector, text_window};
-use crate::finding::severity_for;
 use crate::formats::jwk;
+use crate::keys::severity_for;
 
 /// Longest JWK object read, in characters (an RSA-16384 JWK with all CRT
 /// members is about 15 000).

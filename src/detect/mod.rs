@@ -10,40 +10,7 @@ pub mod pattern;
 pub mod pem;
 pub mod ppk;
 
-use crate::finding::Severity;
-use crate::keys::KeyInfo;
-use serde::{Deserialize, Serialize};
-
-/// How the bytes of a finding are encoded in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    /// One byte a character (ASCII or UTF-8 text).
-    Ascii,
-    /// Two bytes a character, low byte first: how Windows keeps strings.
-    Utf16le,
-    /// Binary structures (DER, key blobs).
-    Binary,
-    /// A number as little-endian limbs (how bignum libraries keep keys).
-    #[serde(rename = "bignum-le")]
-    BignumLe,
-    /// A number as big-endian bytes outside any serialised structure.
-    #[serde(rename = "bignum-be")]
-    BignumBe,
-}
-
-impl Encoding {
-    /// The name used in every report.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Ascii => "ascii",
-            Encoding::Utf16le => "utf16le",
-            Encoding::Binary => "binary",
-            Encoding::BignumLe => "bignum-le",
-            Encoding::BignumBe => "bignum-be",
-        }
-    }
-}
+use crate::model::{Encoding, KeyInfo, Severity};
 
 /// What a detector found, in the coordinates of the unit it was given.
 #[derive(Debug, Clone)]
@@ -71,7 +38,7 @@ pub struct Detection {
     /// For keys rebuilt from parts: where each part was seen, at file offsets.
     pub components: Vec<Component>,
     /// For tokens (JWTs): what the token says about itself.
-    pub token: Option<pattern::TokenInfo>,
+    pub token: Option<crate::model::TokenInfo>,
 }
 
 /// One part of a key rebuilt from memory (a prime, the modulus, a BIGNUM
@@ -173,7 +140,7 @@ impl Family {
     ];
 
     /// The anchor detector of this family; `None` for the recoveries in
-    /// [`crate::recover`], which sweep every byte instead.
+    /// the recovery module, which sweep every byte instead.
     fn detector(self) -> Option<Box<dyn Detector>> {
         Some(match self {
             Family::Pem => Box::new(pem::PemDetector),
@@ -331,7 +298,7 @@ pub fn binary_detection(
         encoding: Encoding::Binary,
         rule_id,
         kind: key.kind,
-        severity: crate::finding::severity_for(&key),
+        severity: crate::keys::severity_for(&key),
         fingerprint: key.fingerprint(),
         secret: hex_secret(
             unit.get(start..start.saturating_add(len))

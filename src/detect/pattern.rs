@@ -8,11 +8,11 @@
 //! so each secret is found by the keyword inside it, whatever the chunking.
 
 use super::{Candidate, Detection, Detector, Encoding, text_window};
-use crate::finding::Severity;
 use crate::keys::sha256_hex;
+use crate::model::Severity;
+use crate::model::TokenInfo;
 use base64::Engine as _;
 use regex::bytes::Regex;
-use serde::Serialize;
 use std::ops::Range;
 
 /// Characters of text read before and after a keyword.
@@ -25,26 +25,6 @@ const NEAR: usize = 512;
 /// Characters after a keyword a rule is first tried on: hits up to
 /// `NEAR_AFTER - NEAR` characters further on are answered by the same search.
 const NEAR_AFTER: usize = 2048;
-
-/// What a JWT says about itself: the `token` object of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenInfo {
-    /// The signing algorithm from the header (`RS256`, `HS256`, `none`, ...).
-    pub alg: String,
-    /// The header's key id: which signing key made it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    /// The issuer claim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    /// The expiry claim, seconds since the Unix epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exp: Option<i64>,
-    /// True when `exp` lies in the past at scan time.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub expired: bool,
-}
 
 /// A check a match must pass beyond its pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@
 //! left to matter.
 
 use super::{Candidate, Detection, Detector, span_chars, text_window};
-use crate::finding::severity_for;
 use crate::formats::{der, openssh, pgp};
+use crate::keys::severity_for;
 use crate::keys::{self, ParsedKey, Validation};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};

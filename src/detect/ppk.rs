@@ -1,8 +1,8 @@
 //! PuTTY private key files (PPK v2, v3) in ASCII or UTF-16LE text.
 
 use super::{Candidate, Detection, Detector, text_window};
-use crate::finding::severity_for;
 use crate::formats::ppk;
+use crate::keys::severity_for;
 
 const ANCHOR: &[u8] = b"PuTTY-User-Key-File-";
 /// Longest PPK read, in characters (an RSA-16384 PPK is about 9 000).

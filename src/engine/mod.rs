@@ -11,6 +11,7 @@
 //! which follow addresses, read one unit. Files that cannot be mapped are
 //! read in bounded chunks that carry the detectors' window as overlap.
 
+pub mod attribute;
 pub mod prefilter;
 
 use crate::container::MemoryMap;
@@ -772,8 +773,10 @@ fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::{ContainerKind, MemoryMap};
-    use crate::detect::{Encoding, default_detectors, utf16le};
+    use crate::container::MemoryMap;
+    use crate::detect::{default_detectors, utf16le};
+    use crate::model::ContainerKind;
+    use crate::model::Encoding;
     use crate::testutil::{heap_region, minidump_map, noise};
 
     const KEY: &str = include_str!("../../fixtures/keys/rsa2048-pkcs1.pem");
@@ -1308,7 +1311,8 @@ mod tests {
     /// byte once, in file order.
     #[test]
     fn small_pieces_are_grouped_and_large_ones_stand_alone() {
-        use crate::container::{Region, RegionKind};
+        use crate::container::Region;
+        use crate::model::RegionKind;
         let tiny = 100_000usize;
         let big = 40usize << 20;
         let mut regions: Vec<Region> = (0..tiny)

@@ -14,7 +14,8 @@
 //! blocks small enough to stay in the CPU cache. A group the packed searcher
 //! cannot take at all falls back to an Aho-Corasick automaton.
 
-use crate::detect::{Detector, Encoding, utf16le};
+use crate::detect::{Detector, utf16le};
+use crate::model::Encoding;
 use aho_corasick::packed;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, Span};
 

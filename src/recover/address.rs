@@ -1,6 +1,7 @@
 //! Virtual addresses to file bytes: how pointers found in a dump are followed.
 
-use crate::container::{MemoryMap, RegionKind};
+use crate::container::MemoryMap;
+use crate::model::RegionKind;
 use std::ops::Range;
 
 /// The dump's memory regions sorted by virtual address.

@@ -20,9 +20,11 @@
 //! linear per word); only the rare positions that pass are re-expanded, with
 //! an early exit at the first wrong word.
 
-use crate::detect::{Detection, Encoding};
-use crate::finding::Severity;
-use crate::keys::{KeyInfo, ParsedKey, Validation, hex, sha256_hex};
+use crate::detect::Detection;
+use crate::keys::{ParsedKey, Validation, hex, sha256_hex};
+use crate::model::Encoding;
+use crate::model::KeyInfo;
+use crate::model::Severity;
 use std::ops::Range;
 
 const SBOX: [u8; 256] = {

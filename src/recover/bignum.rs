@@ -1076,7 +1076,8 @@ fn pkcs1_der(n: &BigUint, e: &BigUint, d: &BigUint, p: &BigUint, q: &BigUint) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::container::{ContainerKind, MemoryMap};
+    use crate::container::MemoryMap;
+    use crate::model::ContainerKind;
     use crate::testutil::noise;
     use der::Decode;
 

@@ -11,8 +11,9 @@ pub mod bignum;
 pub mod known;
 
 use crate::container::MemoryMap;
-use crate::detect::{Component, Detection, Encoding};
-use crate::finding::Severity;
+use crate::detect::{Component, Detection};
+use crate::model::Encoding;
+use crate::model::Severity;
 use address::AddressIndex;
 use std::ops::Range;
 

@@ -1,7 +1,8 @@
 //! `--format json`: one document, written when the scan ends.
 
-use super::{InputRecord, ReportSink, Summary, Tool};
-use crate::finding::Finding;
+use super::ReportSink;
+use crate::model::Finding;
+use crate::model::{InputRecord, Summary, Tool};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 

@@ -1,8 +1,9 @@
 //! `--format jsonl`: one JSON object a line, written as each file finishes,
 //! tagged with `"type"`: `finding`, `input` or `summary`.
 
-use super::{InputRecord, ReportSink, Summary, Tool};
-use crate::finding::Finding;
+use super::ReportSink;
+use crate::model::Finding;
+use crate::model::{InputRecord, Summary, Tool};
 use serde::Serialize;
 use std::io::{self, Write};
 

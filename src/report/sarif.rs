@@ -4,8 +4,9 @@
 //! and a partial fingerprint keyed to the key's identity rather than to a
 //! line, so the same key in a new dump is recognised as the same result.
 
-use super::{InputRecord, ReportSink, Summary, Tool};
-use crate::finding::{Finding, Severity};
+use super::ReportSink;
+use crate::model::{Finding, Severity};
+use crate::model::{InputRecord, Summary, Tool};
 use crate::rules::Rule;
 use serde_json::{Value, json};
 use std::io::{self, Write};

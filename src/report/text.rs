@@ -2,8 +2,9 @@
 //! summary. Every string that came from a dump is sanitised first, so a
 //! crafted module name cannot drive the terminal.
 
-use super::{InputRecord, ReportSink, Summary};
-use crate::finding::Finding;
+use super::ReportSink;
+use crate::model::Finding;
+use crate::model::{InputRecord, Summary};
 use std::io::{self, Write};
 
 /// Writes a readable report as files finish.
@@ -28,12 +29,12 @@ impl<W: Write> TextSink<W> {
     }
 }
 
-fn severity_sgr(s: crate::finding::Severity) -> &'static str {
+fn severity_sgr(s: crate::model::Severity) -> &'static str {
     match s {
-        crate::finding::Severity::Critical => "1;31",
-        crate::finding::Severity::High => "31",
-        crate::finding::Severity::Medium => "33",
-        crate::finding::Severity::Low => "36",
+        crate::model::Severity::Critical => "1;31",
+        crate::model::Severity::High => "31",
+        crate::model::Severity::Medium => "33",
+        crate::model::Severity::Low => "36",
     }
 }
 

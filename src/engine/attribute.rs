@@ -1,0 +1,64 @@
+//! Attribution: a detection at a file offset becomes a [`Finding`], placed
+//! in its region of the memory map, with its address and its components'
+//! places, and its secret kept only when the report will print it.
+
+use crate::container::MemoryMap;
+use crate::detect::Detection;
+use crate::model::{ComponentInfo, Finding, RegionInfo, RegionKind, hex_address};
+
+/// The finding of a detection: attribute it at `file_offset` to its region in `map`.
+pub fn finding(
+    path: &str,
+    file_offset: u64,
+    d: Detection,
+    map: &MemoryMap,
+    show_secrets: bool,
+) -> Finding {
+    let region = map.region_at(file_offset);
+    let identity = d
+        .fingerprint
+        .clone()
+        .unwrap_or_else(|| crate::keys::sha256_hex(d.secret.as_bytes()));
+    let components = d
+        .components
+        .iter()
+        .map(|c| {
+            let r = map.region_at(c.file_offset);
+            ComponentInfo {
+                name: c.name.to_string(),
+                offset: c.file_offset,
+                length: c.len,
+                encoding: c.encoding,
+                address: map.address_of(c.file_offset).map(hex_address),
+                region: r.map_or(RegionKind::Unknown, |r| r.kind),
+                region_name: r.and_then(|r| r.name.clone()),
+            }
+        })
+        .collect();
+    Finding {
+        rule_id: d.rule_id.to_string(),
+        kind: d.kind.to_string(),
+        severity: d.severity,
+        path: path.to_string(),
+        offset: file_offset,
+        length: d.len as u64,
+        encoding: d.encoding,
+        container: map.container,
+        address: map.address_of(file_offset).map(hex_address),
+        region: RegionInfo {
+            kind: region.map_or(RegionKind::Unknown, |r| r.kind),
+            name: region.and_then(|r| r.name.clone()),
+            perms: region.and_then(|r| r.perms.clone()),
+            start: region.and_then(|r| r.vaddr).map(hex_address),
+            file_offset: region.map_or(0, |r| r.file_offset),
+        },
+        key: d.key,
+        fingerprint: d.fingerprint,
+        known_key: None,
+        components,
+        token: d.token,
+        preview: d.preview,
+        identity,
+        secret: show_secrets.then_some(d.secret),
+    }
+}
