@@ -10,8 +10,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keysweep::container::{MemoryMap, map_container};
+use keysweep::detect::Family;
 use keysweep::detect::{default_detectors, utf16le};
-use keysweep::engine::Engine;
+use keysweep::engine::{Engine, EngineConfig};
 use keysweep::model::ContainerKind;
 
 const KEYS: [&str; 3] = [
@@ -102,7 +103,8 @@ fn plant(data: &mut [u8], at: usize, what: &[u8]) {
 }
 
 fn bench(c: &mut Criterion) {
-    let engine = Engine::for_families(&[], false).unwrap();
+    let config = EngineConfig::builtin().unwrap();
+    let engine = Engine::new(&config).unwrap();
     let mut group = c.benchmark_group("scan");
     group.sample_size(10);
     {
@@ -126,13 +128,12 @@ fn bench(c: &mut Criterion) {
         let data = dump_like(0);
         let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
         group.throughput(Throughput::Bytes(data.len() as u64));
-        for (name, detector) in default_detectors().into_iter().enumerate() {
-            let only = Engine::new(vec![detector]).unwrap();
+        for (family, label) in Family::KEY_FORMATS
+            .into_iter()
+            .zip(["pem", "der", "blob", "jwk", "ppk"])
+        {
+            let only = Engine::new(&config.clone().only(&[family])).unwrap();
             assert!(only.scan_mapped(&data, &map).0.is_empty());
-            let label = ["pem", "der", "blob", "jwk", "ppk"]
-                .get(name)
-                .copied()
-                .unwrap_or("other");
             group.bench_function(format!("{label}_only_64MiB"), |b| {
                 b.iter(|| only.scan_mapped(&data, &map))
             });
@@ -140,13 +141,12 @@ fn bench(c: &mut Criterion) {
     }
     {
         // the recoveries alone: AES schedules and RSA limb arrays, clean and planted
-        use keysweep::detect::Family;
         use keysweep::recover::aes::{expand_decrypt_key, expand_key};
         let mut data = dump_like(0);
         let map = MemoryMap::raw(data.len() as u64, ContainerKind::Raw, Vec::new());
         group.throughput(Throughput::Bytes(data.len() as u64));
-        let aes = Engine::for_families(&[Family::Aes], false).unwrap();
-        let bignum = Engine::for_families(&[Family::Bignum], false).unwrap();
+        let aes = Engine::new(&config.clone().only(&[Family::Aes])).unwrap();
+        let bignum = Engine::new(&config.clone().only(&[Family::Bignum])).unwrap();
         assert!(aes.scan_mapped(&data, &map).0.is_empty());
         assert!(bignum.scan_mapped(&data, &map).0.is_empty());
         group.bench_function("aes_only_64MiB_clean", |b| {

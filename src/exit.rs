@@ -1,5 +1,7 @@
 //! The process exit status: one enum, one merge rule.
 
+use crate::model::{Severity, Summary};
+
 /// What `keysweep` exits with. CI systems key on these numbers; they are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitStatus {
@@ -23,6 +25,32 @@ impl ExitStatus {
         }
     }
 
+    /// The status of a scan whose report closed with `summary`: findings at
+    /// or above `fail_on`, merged with an error for any input that could
+    /// not be scanned completely.
+    pub fn of(summary: &Summary, fail_on: Severity) -> ExitStatus {
+        let s = &summary.by_severity;
+        let failing = [
+            (Severity::Critical, s.critical),
+            (Severity::High, s.high),
+            (Severity::Medium, s.medium),
+            (Severity::Low, s.low),
+        ]
+        .iter()
+        .any(|&(severity, n)| severity >= fail_on && n > 0);
+        let findings = if failing {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        };
+        let errors = if summary.files_with_errors > 0 {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Clean
+        };
+        findings.merge(errors)
+    }
+
     /// The number the process exits with.
     pub fn code(self) -> i32 {
         self as i32
@@ -42,5 +70,18 @@ mod tests {
         assert_eq!(Findings.code(), 1);
         assert_eq!(Error.code(), 2);
         assert_eq!(Clean.code(), 0);
+    }
+
+    #[test]
+    fn a_summary_fails_on_findings_at_the_threshold_and_errors() {
+        use crate::model::{Severity, Summary};
+        let mut s = Summary::default();
+        assert_eq!(super::ExitStatus::of(&s, Severity::Low), Clean);
+        s.by_severity.medium = 1;
+        assert_eq!(super::ExitStatus::of(&s, Severity::High), Clean);
+        assert_eq!(super::ExitStatus::of(&s, Severity::Medium), Findings);
+        s.files_with_errors = 1;
+        assert_eq!(super::ExitStatus::of(&s, Severity::High), Error);
+        assert_eq!(super::ExitStatus::of(&s, Severity::Low), Findings);
     }
 }

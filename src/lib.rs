@@ -6,12 +6,22 @@
 //! The data flows one way: [`input`] (paths to files) → [`container`] (a file
 //! to memory regions) → [`engine`] (one prefilter pass, in parallel) →
 //! [`detect`] (confirm, decode, validate), next to [`recover`] (AES key
-//! schedules and RSA limb arrays, which have no anchor) → [`finding`]
-//! (attributed, redacted) → [`report`] (json, jsonl, sarif, text).
+//! schedules and RSA limb arrays, which have no anchor) → findings
+//! ([`model`], attributed to their regions) → [`report`] (json, jsonl,
+//! sarif, text). [`rules`] describes every finding a detector reports.
+//!
+//! The library builds exactly what `keysweep scan` runs: flags resolve into
+//! a [`config::Config`], whose [`engine::EngineConfig`] builds the engine.
 //!
 //! ```no_run
-//! use keysweep::{app, detect, engine::Engine};
-//! let engine = Engine::new(detect::default_detectors()).unwrap();
+//! use clap::Parser;
+//! use keysweep::{app, cli, config::Config, engine::Engine};
+//! let cli::Command::Scan(args) = cli::Cli::parse_from(["keysweep", "scan", "core.1234"]).command
+//! else {
+//!     unreachable!()
+//! };
+//! let config = Config::from_args(args).unwrap();
+//! let engine = Engine::new(&config.engine).unwrap();
 //! let (input, findings) = app::scan_file(&engine, std::path::Path::new("core.1234"), false);
 //! for f in &findings {
 //!     println!("{} at {:#x}: {:?}", f.kind, f.offset, f.fingerprint);
@@ -24,15 +34,15 @@
 pub mod app;
 pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod container;
 pub mod detect;
 pub mod engine;
 pub mod exit;
 pub mod formats;
-pub mod gitleaks;
 pub mod input;
 pub mod keys;
-pub mod known;
+pub mod known_keys;
 pub mod model;
 pub mod progress;
 pub mod recover;

@@ -11,8 +11,8 @@
 //! each run spends its time on this search.
 #![no_main]
 use keysweep::detect::Family;
-use keysweep::engine::Engine;
-use keysweep::known::KnownKeys;
+use keysweep::engine::{Engine, EngineConfig};
+use keysweep::known_keys::KnownKeys;
 use keysweep_fuzz::{on_fuzzing_thread, scan_raw_and_as_container};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -31,10 +31,12 @@ fuzz_target!(|data: &[u8]| {
                 include_bytes!("../../fixtures/keys/known/ec-p256-cert.pem"),
                 std::path::Path::new("cert"),
             );
-            Engine::for_families(&[Family::Bignum], false)
-                .unwrap()
-                .with_known_keys(known.targets())
-                .with_chunk_size(257)
+            Engine::new(&EngineConfig {
+                known_keys: known.targets().to_vec(),
+                chunk_size: 257,
+                ..EngineConfig::builtin().unwrap().only(&[Family::Bignum])
+            })
+            .unwrap()
         });
         scan_raw_and_as_container(engine, data);
     });

@@ -6,7 +6,7 @@
 //! component of a rebuilt key lies inside the input. The engine runs on the
 //! fuzzing thread alone (see `on_fuzzing_thread`).
 #![no_main]
-use keysweep::engine::Engine;
+use keysweep::engine::{Engine, EngineConfig};
 use keysweep_fuzz::{assert_inside, on_fuzzing_thread, scan_raw_and_as_container};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -16,9 +16,11 @@ static ENGINE: OnceLock<Engine> = OnceLock::new();
 fuzz_target!(|data: &[u8]| {
     on_fuzzing_thread(|| {
         let engine = ENGINE.get_or_init(|| {
-            Engine::for_families(&[], false)
-                .unwrap()
-                .with_chunk_size(257)
+            Engine::new(&EngineConfig {
+                chunk_size: 257,
+                ..EngineConfig::builtin().unwrap()
+            })
+            .unwrap()
         });
         scan_raw_and_as_container(engine, data);
         let (streamed, _) = engine.scan_reader(&mut &data[..]).unwrap();

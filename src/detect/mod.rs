@@ -139,6 +139,16 @@ impl Family {
         Family::Tokens,
     ];
 
+    /// The serialised key formats: every family with an anchor detector of
+    /// its own (the tokens family's detector is built from a rule set).
+    pub const KEY_FORMATS: [Family; 5] = [
+        Family::Pem,
+        Family::Der,
+        Family::Blob,
+        Family::Jwk,
+        Family::Ppk,
+    ];
+
     /// The anchor detector of this family; `None` for the recoveries in
     /// the recovery module, which sweep every byte instead.
     fn detector(self) -> Option<Box<dyn Detector>> {

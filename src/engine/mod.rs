@@ -12,10 +12,14 @@
 //! read in bounded chunks that carry the detectors' window as overlap.
 
 pub mod attribute;
+pub mod config;
 pub mod prefilter;
 
+pub use config::{AesAlignment, DEFAULT_CHUNK, DEFAULT_MAX_PER_RULE, EngineConfig};
+
 use crate::container::MemoryMap;
-use crate::detect::{Candidate, Detection, Detector};
+use crate::detect::pattern::PatternDetector;
+use crate::detect::{Candidate, Detection, Detector, Family};
 use crate::recover::{Recovery, bignum::Collected};
 use prefilter::{Hit, Prefilter};
 use rayon::prelude::*;
@@ -23,9 +27,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
 
-/// Default bytes a chunk owns: large enough to amortise scheduling, small
-/// enough to spread one big region over all cores.
-pub const DEFAULT_CHUNK: usize = 16 << 20;
 /// Most bytes of small pieces one task scans together (a larger piece is a
 /// task of its own).
 const GROUP_BYTES: usize = 1 << 20;
@@ -62,11 +63,6 @@ impl ScanStats {
         }
     }
 }
-
-/// Findings a rule reports at most in one file by default: the same secret
-/// repeated through a dump (or a file stuffed with fakes) would otherwise
-/// grow the report, and the memory holding it, without bound.
-pub const DEFAULT_MAX_PER_RULE: usize = 1000;
 
 /// Keep the first `max` items of each rule (by offset), counting the rest in
 /// `dropped`. Cheap when no rule is over its limit.
@@ -218,98 +214,25 @@ fn is_zero(bytes: &[u8]) -> bool {
 }
 
 impl Engine {
-    /// Compile the prefilter for `detectors`.
-    pub fn new(detectors: Vec<Box<dyn Detector>>) -> anyhow::Result<Engine> {
+    /// The engine `config` describes: the anchor detectors of its families
+    /// (the tokens family with its rule set's patterns), the prefilter built
+    /// from their anchors, and the recoveries, which have no anchor.
+    pub fn new(config: &EngineConfig) -> anyhow::Result<Engine> {
+        let mut detectors = crate::detect::detectors(&config.families);
+        if config.runs(Family::Tokens) && !config.rules.patterns().is_empty() {
+            detectors.push(Box::new(PatternDetector::new(
+                config.rules.patterns().to_vec(),
+            )));
+        }
         let prefilter = Prefilter::new(&detectors)?;
         Ok(Engine {
             detectors,
             prefilter,
-            recovery: Recovery::none(),
-            chunk: DEFAULT_CHUNK,
-            skip_zero_pages: true,
-            max_per_rule: DEFAULT_MAX_PER_RULE,
+            recovery: Recovery::new(&config.families, config.aes_alignment, &config.known_keys),
+            chunk: config.chunk_size.max(1),
+            skip_zero_pages: config.skip_zero_pages,
+            max_per_rule: config.max_findings_per_rule.unwrap_or(usize::MAX).max(1),
         })
-    }
-
-    /// The engine for `--detectors` families (every family when empty): the
-    /// anchor detectors plus the recoveries that have no anchor.
-    pub fn for_families(
-        families: &[crate::detect::Family],
-        aes_unaligned: bool,
-    ) -> anyhow::Result<Engine> {
-        Engine::for_families_with_rules(families, aes_unaligned, &[])
-    }
-
-    /// [`Engine::for_families`] with the built-in pattern rules plus
-    /// `user_rules` (from `--rules` files, compiled once by the caller, which
-    /// reported their errors by file and rule) in the tokens family.
-    pub fn for_families_with_rules(
-        families: &[crate::detect::Family],
-        aes_unaligned: bool,
-        user_rules: &[crate::detect::pattern::PatternRule],
-    ) -> anyhow::Result<Engine> {
-        use crate::detect::Family;
-        let families = if families.is_empty() {
-            &Family::ALL[..]
-        } else {
-            families
-        };
-        let recovery = Recovery::new(
-            families.contains(&Family::Aes),
-            aes_unaligned,
-            families.contains(&Family::Bignum),
-        );
-        let mut detectors = crate::detect::detectors(families);
-        if families.contains(&Family::Tokens) {
-            let mut compiled = Vec::new();
-            for rule in crate::rules::builtin()?.iter() {
-                if rule.is_pattern() {
-                    compiled.push(
-                        rule.compile()
-                            .map_err(|e| anyhow::anyhow!("rule {}: {e}", rule.id))?,
-                    );
-                }
-            }
-            compiled.extend(user_rules.iter().cloned());
-            if !compiled.is_empty() {
-                detectors.push(Box::new(crate::detect::pattern::PatternDetector::new(
-                    compiled,
-                )));
-            }
-        }
-        Ok(Engine::new(detectors)?.with_recovery(recovery))
-    }
-
-    /// Also search memory for the private halves of these known public keys.
-    pub fn with_known_keys(mut self, targets: &[crate::known::KnownTarget]) -> Engine {
-        self.recovery = std::mem::take(&mut self.recovery).with_known(targets);
-        self
-    }
-
-    /// Also run `recovery` over every byte.
-    pub fn with_recovery(mut self, recovery: Recovery) -> Engine {
-        self.recovery = recovery;
-        self
-    }
-
-    /// Use chunks of `bytes` (tests use tiny chunks to put seams everywhere).
-    pub fn with_chunk_size(mut self, bytes: usize) -> Engine {
-        self.chunk = bytes.max(1);
-        self
-    }
-
-    /// Whether whole zero pages are left out ([`live_spans`]; on by default:
-    /// tests turn it off to check it changes no result).
-    pub fn with_zero_page_skip(mut self, skip: bool) -> Engine {
-        self.skip_zero_pages = skip;
-        self
-    }
-
-    /// Report at most `max` findings of one rule in one file (`None`: all);
-    /// the rest are counted in [`ScanStats::dropped`].
-    pub fn with_max_findings_per_rule(mut self, max: Option<usize>) -> Engine {
-        self.max_per_rule = max.unwrap_or(usize::MAX).max(1);
-        self
     }
 
     /// Every rule id the engine's detectors can report.
@@ -773,8 +696,13 @@ fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default engine configuration, running `families`.
+    fn config(families: &[Family]) -> EngineConfig {
+        EngineConfig::builtin().unwrap().only(families)
+    }
     use crate::container::MemoryMap;
-    use crate::detect::{default_detectors, utf16le};
+    use crate::detect::utf16le;
     use crate::model::ContainerKind;
     use crate::model::Encoding;
     use crate::testutil::{heap_region, minidump_map, noise};
@@ -802,9 +730,11 @@ mod tests {
     fn planted_keys_found_once_across_seams_and_strategies() {
         let expected_fp = crate::detect::pem::fingerprint_of(KEY.as_bytes()).unwrap();
         for chunk in [4096usize, 4099, 1 << 16, DEFAULT_CHUNK] {
-            let engine = Engine::new(default_detectors())
-                .unwrap()
-                .with_chunk_size(chunk);
+            let engine = Engine::new(&EngineConfig {
+                chunk_size: chunk,
+                ..config(&Family::KEY_FORMATS)
+            })
+            .unwrap();
             for (i, offset) in [0usize, 1, 4000, 4090, 4095, 4096, 8191, 20000, 65535]
                 .into_iter()
                 .enumerate()
@@ -841,9 +771,11 @@ mod tests {
         use crate::detect::Family;
         let fp = crate::keys::sha256_hex(secret.as_bytes());
         for chunk in [4096usize, 4099, 1 << 16] {
-            let engine = Engine::for_families(&[Family::Tokens], false)
-                .unwrap()
-                .with_chunk_size(chunk);
+            let engine = Engine::new(&EngineConfig {
+                chunk_size: chunk,
+                ..config(&[Family::Tokens])
+            })
+            .unwrap();
             for &offset in offsets {
                 for encoding in [Encoding::Ascii, Encoding::Utf16le] {
                     let planted = match encoding {
@@ -890,7 +822,7 @@ mod tests {
         let line = format!("clientSecret: {secret}\n");
         assert_found_once_across_seams(&line, &secret, 14, &[0, 4085, 4090, 4095, 8180, 20000]);
         // the shared substring alone (no keyword around it) finds nothing
-        let engine = Engine::for_families(&[Family::Tokens], false).unwrap();
+        let engine = Engine::new(&config(&[Family::Tokens])).unwrap();
         let near_miss = format!("clientXecret: {secret} Secret: {secret} client_secre {secret}");
         for bytes in [near_miss.as_bytes().to_vec(), utf16le(near_miss.as_bytes())] {
             for found in scan_all_ways(&engine, &bytes) {
@@ -903,7 +835,7 @@ mod tests {
     /// keep it: CRLF, no line breaks, `\n` escapes inside JSON, indented YAML.
     #[test]
     fn line_break_styles_do_not_matter() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
         let fp = crate::detect::pem::fingerprint_of(KEY.as_bytes());
         let trimmed = KEY.trim_end();
         let variants = [
@@ -944,9 +876,11 @@ mod tests {
             ("zoo/putty-ed25519-v3.ppk", true),
         ];
         for chunk in [4096usize, 4099] {
-            let engine = Engine::new(default_detectors())
-                .unwrap()
-                .with_chunk_size(chunk);
+            let engine = Engine::new(&EngineConfig {
+                chunk_size: chunk,
+                ..config(&Family::KEY_FORMATS)
+            })
+            .unwrap();
             for (file, text) in files {
                 let key = std::fs::read(format!("{dir}/{file}")).unwrap();
                 let alone = {
@@ -1003,13 +937,17 @@ mod tests {
             )
             .into_bytes(),
         );
-        let skipping = Engine::for_families(&[], false)
-            .unwrap()
-            .with_chunk_size(4096);
-        let whole = Engine::for_families(&[], false)
-            .unwrap()
-            .with_chunk_size(4096)
-            .with_zero_page_skip(false);
+        let skipping = Engine::new(&EngineConfig {
+            chunk_size: 4096,
+            ..config(&Family::ALL)
+        })
+        .unwrap();
+        let whole = Engine::new(&EngineConfig {
+            chunk_size: 4096,
+            skip_zero_pages: false,
+            ..config(&Family::ALL)
+        })
+        .unwrap();
         for (i, item) in items.iter().enumerate() {
             let aes = i == 5;
             // (an all-zero key is no secret: only compared, never required)
@@ -1063,10 +1001,12 @@ mod tests {
         }
         text.push(b'\n');
         for (bytes, stride) in [(text.clone(), 1), (utf16le(&text), 2)] {
-            let all = Engine::for_families(&[Family::Tokens], false)
-                .unwrap()
-                .with_chunk_size(4099)
-                .with_max_findings_per_rule(None);
+            let all = Engine::new(&EngineConfig {
+                chunk_size: 4099,
+                max_findings_per_rule: None,
+                ..config(&[Family::Tokens])
+            })
+            .unwrap();
             for found in scan_all_ways(&all, &bytes) {
                 let at: Vec<u64> = found.iter().map(|f| f.0).collect();
                 let want: Vec<u64> = offsets.iter().map(|&o| (o * stride) as u64).collect();
@@ -1078,9 +1018,11 @@ mod tests {
                     want.len()
                 );
             }
-            let capped = Engine::for_families(&[Family::Tokens], false)
-                .unwrap()
-                .with_chunk_size(4099);
+            let capped = Engine::new(&EngineConfig {
+                chunk_size: 4099,
+                ..config(&[Family::Tokens])
+            })
+            .unwrap();
             let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
             let (found, stats) = capped.scan_mapped(&bytes, &map);
             assert_eq!(found.len(), DEFAULT_MAX_PER_RULE);
@@ -1098,7 +1040,7 @@ mod tests {
                 (1000, 2000)
             );
         }
-        let engine = Engine::for_families(&[Family::Tokens], false).unwrap();
+        let engine = Engine::new(&config(&[Family::Tokens])).unwrap();
         let flood = b"password=".repeat(50_000);
         for found in scan_all_ways(&engine, &flood) {
             assert!(found.is_empty());
@@ -1115,9 +1057,11 @@ mod tests {
 
     #[test]
     fn many_keys_back_to_back_are_all_found() {
-        let engine = Engine::new(default_detectors())
-            .unwrap()
-            .with_chunk_size(1000);
+        let engine = Engine::new(&EngineConfig {
+            chunk_size: 1000,
+            ..config(&Family::KEY_FORMATS)
+        })
+        .unwrap();
         let mut bytes = Vec::new();
         let mut offsets = Vec::new();
         for i in 0..20 {
@@ -1136,7 +1080,7 @@ mod tests {
 
     #[test]
     fn key_cut_by_unit_end_is_truncated_and_keeps_its_identity() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
         let cut = &KEY.as_bytes()[..900];
         let map = MemoryMap::raw(cut.len() as u64, ContainerKind::Raw, Vec::new());
         let (found, _) = engine.scan_mapped(cut, &map);
@@ -1158,7 +1102,7 @@ mod tests {
     /// never panic; the engine reports or rejects them.
     #[test]
     fn damaged_keys_never_panic() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
         let mut seed = 7u64;
         let zoo = std::fs::read_dir(format!("{dir}/zoo")).unwrap();
@@ -1198,7 +1142,7 @@ mod tests {
     /// minutes instead of milliseconds; no timing is asserted).
     #[test]
     fn anchor_stuffing_is_rejected_cheaply() {
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
         let patterns: [&[u8]; 8] = [
             b"-----BEGIN PRIVATE KEY-----\n",
             b"-----END PRIVATE KEY-----",
@@ -1230,9 +1174,11 @@ mod tests {
 
     #[test]
     fn noise_and_empty_input_give_nothing() {
-        let engine = Engine::new(default_detectors())
-            .unwrap()
-            .with_chunk_size(1 << 16);
+        let engine = Engine::new(&EngineConfig {
+            chunk_size: 1 << 16,
+            ..config(&Family::KEY_FORMATS)
+        })
+        .unwrap();
         for found in scan_all_ways(&engine, &noise(4 << 20, 5)) {
             assert!(found.is_empty());
         }
@@ -1275,9 +1221,11 @@ mod tests {
                 ]);
                 let raw = MemoryMap::raw(hay.len() as u64, ContainerKind::Raw, Vec::new());
                 for chunk in [4096usize, DEFAULT_CHUNK] {
-                    let engine = Engine::for_families(&[], false)
-                        .unwrap()
-                        .with_chunk_size(chunk);
+                    let engine = Engine::new(&EngineConfig {
+                        chunk_size: chunk,
+                        ..config(&Family::ALL)
+                    })
+                    .unwrap();
                     let summary = |found: Vec<Located>| {
                         found
                             .into_iter()
@@ -1328,7 +1276,7 @@ mod tests {
         });
         let file_len = 16 * tiny + big;
         let map = minidump_map(regions);
-        let engine = Engine::new(default_detectors()).unwrap();
+        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
         let jobs = engine.jobs(&map, file_len);
         assert_eq!(jobs.pieces.len(), tiny + 3); // 40 MiB in 16 MiB pieces
         let mut at = 0;

@@ -204,10 +204,21 @@ const SAMPLE_RUN: usize = 4;
 /// filter position lies this close to any position of it where a relation holds.
 const SAMPLE_REACH: usize = 64;
 
+/// Where the search looks for a schedule's first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AesAlignment {
+    /// At 4-aligned addresses, where every allocator puts them (the default).
+    #[default]
+    Aligned,
+    /// At every byte offset (`--aes-unaligned`): for memory images whose
+    /// offsets and addresses disagree; about 4 times the work.
+    EveryByte,
+}
+
 impl AesFinder {
-    /// A finder for every key size and layout; `byte_aligned` also tries the
-    /// three unaligned phases (four times the work).
-    pub fn new(byte_aligned: bool) -> AesFinder {
+    /// A finder for every key size and layout; [`AesAlignment::EveryByte`]
+    /// also tries the three unaligned phases (four times the work).
+    pub fn new(alignment: AesAlignment) -> AesFinder {
         let mut shapes = Vec::new();
         for direction in [Direction::Encrypt, Direction::Decrypt] {
             for nk in [4, 6, 8] {
@@ -216,7 +227,7 @@ impl AesFinder {
         }
         AesFinder {
             shapes,
-            byte_aligned,
+            byte_aligned: alignment == AesAlignment::EveryByte,
         }
     }
 
@@ -548,7 +559,7 @@ mod tests {
 
     #[test]
     fn filter_deltas_match_the_shapes() {
-        let finder = AesFinder::new(false);
+        let finder = AesFinder::new(AesAlignment::Aligned);
         let deltas: Vec<isize> = finder
             .shapes
             .iter()
@@ -600,7 +611,7 @@ mod tests {
     /// offsets in noise, is found once with its key; nothing else is.
     #[test]
     fn every_layout_is_found_exactly() {
-        let finder = AesFinder::new(false);
+        let finder = AesFinder::new(AesAlignment::Aligned);
         for (i, len) in [16usize, 24, 32].into_iter().enumerate() {
             let key = noise(len, 7 + i as u64);
             let layouts: [(&str, Vec<u8>); 4] = [
@@ -682,14 +693,14 @@ mod tests {
         let mut buf = noise(1000, 5);
         buf[101..101 + 176].copy_from_slice(&sched);
         let mut out = Vec::new();
-        AesFinder::new(false).find(&buf, 0..buf.len(), 0, &mut out);
+        AesFinder::new(AesAlignment::Aligned).find(&buf, 0..buf.len(), 0, &mut out);
         assert!(out.is_empty());
-        AesFinder::new(true).find(&buf, 0..buf.len(), 0, &mut out);
+        AesFinder::new(AesAlignment::EveryByte).find(&buf, 0..buf.len(), 0, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].offset, 101);
         // the phase says which offsets are aligned addresses
         out.clear();
-        AesFinder::new(false).find(&buf, 0..buf.len(), 1, &mut out);
+        AesFinder::new(AesAlignment::Aligned).find(&buf, 0..buf.len(), 1, &mut out);
         assert_eq!(out.len(), 1);
     }
 
@@ -700,7 +711,7 @@ mod tests {
         let mut buf = vec![0u8; 4096];
         buf[1000..1240].copy_from_slice(&sched);
         let mut out = Vec::new();
-        let finder = AesFinder::new(false);
+        let finder = AesFinder::new(AesAlignment::Aligned);
         finder.find(&buf, 0..1000, 0, &mut out);
         assert!(
             out.is_empty(),
@@ -720,7 +731,7 @@ mod tests {
 
     #[test]
     fn no_false_positives_on_noise_and_patterns() {
-        let finder = AesFinder::new(true);
+        let finder = AesFinder::new(AesAlignment::EveryByte);
         let mut out = Vec::new();
         let buf = noise(8 << 20, 77);
         finder.find(&buf, 0..buf.len(), 0, &mut out);

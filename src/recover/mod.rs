@@ -8,10 +8,11 @@
 pub mod address;
 pub mod aes;
 pub mod bignum;
-pub mod known;
+pub mod known_search;
 
 use crate::container::MemoryMap;
-use crate::detect::{Component, Detection};
+use crate::detect::{Component, Detection, Family};
+use crate::known_keys::{KnownPublic, KnownTarget};
 use crate::model::Encoding;
 use crate::model::Severity;
 use address::AddressIndex;
@@ -33,32 +34,30 @@ pub(crate) type DumpKeyHasher = std::hash::BuildHasherDefault<std::hash::Default
 pub struct Recovery {
     aes: Option<aes::AesFinder>,
     rsa: bool,
-    known: Vec<crate::known::KnownTarget>,
+    known: Vec<KnownTarget>,
 }
 
 /// Bytes past a chunk's end a recovery may read (the largest RSA window).
 pub const CONTEXT_AFTER: usize = 512;
 
 impl Recovery {
-    /// No recovery: anchor detectors only.
-    pub fn none() -> Recovery {
-        Recovery::default()
-    }
-
-    /// AES schedules (every byte alignment when `aes_unaligned`) and/or RSA limb arrays.
-    pub fn new(aes: bool, aes_unaligned: bool, rsa: bool) -> Recovery {
+    /// The recoveries of `families`: AES schedules (looked for at
+    /// `aes_alignment`) and RSA limb arrays, the latter also searching for
+    /// the private halves of the `known` public keys (whose search reuses
+    /// its candidates).
+    pub fn new(
+        families: &[Family],
+        aes_alignment: aes::AesAlignment,
+        known: &[KnownTarget],
+    ) -> Recovery {
+        let rsa = families.contains(&Family::Bignum);
         Recovery {
-            aes: aes.then(|| aes::AesFinder::new(aes_unaligned)),
+            aes: families
+                .contains(&Family::Aes)
+                .then(|| aes::AesFinder::new(aes_alignment)),
             rsa,
-            known: Vec::new(),
+            known: if rsa { known.to_vec() } else { Vec::new() },
         }
-    }
-
-    /// Also search for the private halves of these known public keys (runs
-    /// with the bignum recovery, whose candidates it reuses).
-    pub fn with_known(mut self, targets: &[crate::known::KnownTarget]) -> Recovery {
-        self.known = targets.to_vec();
-        self
     }
 
     /// Whether anything runs at all.
@@ -112,7 +111,7 @@ impl Recovery {
             let ec = self
                 .known
                 .iter()
-                .any(|t| matches!(t.public, crate::known::KnownPublic::Ec { .. }));
+                .any(|t| matches!(t.public, KnownPublic::Ec { .. }));
             bignum::collect(unit, base, owned.clone(), by_address, ec, collected);
             if let Some(phases) = by_file {
                 bignum::collect(unit, base, owned, phases, ec, collected);
@@ -160,10 +159,12 @@ impl Recovery {
                 .iter()
                 .filter_map(|(_, d)| d.fingerprint.clone())
                 .collect();
-            for f in known::search(bytes, &self.known, &pool, &starts, &already, &mut warnings) {
+            for f in
+                known_search::search(bytes, &self.known, &pool, &starts, &already, &mut warnings)
+            {
                 let d = match f {
-                    known::KnownFind::Rsa(r) => rsa_detection(r, KNOWN_RSA_RULE_ID),
-                    known::KnownFind::Ec {
+                    known_search::KnownFind::Rsa(r) => rsa_detection(r, KNOWN_RSA_RULE_ID),
+                    known_search::KnownFind::Ec {
                         key,
                         scalar,
                         components,

@@ -3,23 +3,22 @@
 //! examples that must be found and negative examples that must not be. The
 //! same loader reads user files for `keysweep rules check`.
 
-use crate::container::MemoryMap;
-use crate::engine::Engine;
-use crate::model::ContainerKind;
+pub mod gitleaks;
+
+use crate::detect::pattern::PatternRule;
 use crate::model::Severity;
 use serde::Deserialize;
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
 /// The rule files compiled into the binary: name and content. A test keeps
 /// this table equal to the contents of `rules/`.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("keys.toml", include_str!("../rules/keys.toml")),
-    ("blobs.toml", include_str!("../rules/blobs.toml")),
-    ("jwk.toml", include_str!("../rules/jwk.toml")),
-    ("memory.toml", include_str!("../rules/memory.toml")),
-    ("tokens.toml", include_str!("../rules/tokens.toml")),
+    ("keys.toml", include_str!("../../rules/keys.toml")),
+    ("blobs.toml", include_str!("../../rules/blobs.toml")),
+    ("jwk.toml", include_str!("../../rules/jwk.toml")),
+    ("memory.toml", include_str!("../../rules/memory.toml")),
+    ("tokens.toml", include_str!("../../rules/tokens.toml")),
 ];
 
 /// One rule: what a detector reports under `id`.
@@ -121,9 +120,7 @@ impl Rule {
                 return Err(format!("secretGroup {i}: the pattern has no such group"));
             }
             (None, Some(i)) => SecretGroup::Index(i),
-            (None, None) if self.id.starts_with(crate::gitleaks::PREFIX) => {
-                SecretGroup::FirstNonEmpty
-            }
+            (None, None) if self.id.starts_with(gitleaks::PREFIX) => SecretGroup::FirstNonEmpty,
             (None, None) => SecretGroup::Whole,
         };
         let validate = self.validate.as_deref().map(Validator::parse).transpose()?;
@@ -221,8 +218,8 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
         message,
     };
     let value: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-    if crate::gitleaks::is_gitleaks(&value) {
-        return crate::gitleaks::convert(file, value);
+    if gitleaks::is_gitleaks(&value) {
+        return gitleaks::convert(file, value);
     }
     toml::from_str::<RuleFile>(text)
         .map(|f| f.rules)
@@ -291,84 +288,6 @@ pub fn example_bytes(example: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-/// Check rules: ids unique, each known to a detector of `engine`, each with at
-/// least one example, every example found with its rule id by the full engine
-/// (prefilter included) and no negative example found with it.
-pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
-    let known: BTreeSet<&str> = engine.rule_ids().into_iter().collect();
-    let mut seen = BTreeSet::new();
-    let mut errors = Vec::new();
-    let mut err = |rule: &Rule, message: String| {
-        errors.push(RuleError {
-            file: file.to_string(),
-            rule_id: Some(rule.id.clone()),
-            message,
-        })
-    };
-    for rule in rules {
-        // rules of the known-key search are checked with their keys known
-        let with_keys;
-        let engine = if rule.known_keys.is_empty() {
-            engine
-        } else {
-            let mut known = crate::known::KnownKeys::default();
-            for (i, text) in rule.known_keys.iter().enumerate() {
-                if known.add_document(text.as_bytes(), Path::new(&format!("known key {}", i + 1)))
-                    == 0
-                {
-                    err(rule, format!("known key {} holds no public key", i + 1));
-                }
-            }
-            match Engine::for_families(&[], false) {
-                Ok(e) => {
-                    with_keys = e.with_known_keys(known.targets());
-                    &with_keys
-                }
-                Err(e) => {
-                    err(rule, format!("cannot build the engine: {e}"));
-                    continue;
-                }
-            }
-        };
-        if !seen.insert(rule.id.as_str()) {
-            err(rule, "duplicate id".to_string());
-        }
-        if rule.is_pattern() {
-            if let Err(e) = rule.compile() {
-                err(rule, e);
-                continue;
-            }
-        } else if !known.contains(rule.id.as_str()) {
-            err(
-                rule,
-                format!("no detector reports this id (detector `{}`)", rule.detector),
-            );
-        }
-        if rule.examples.is_empty() && !rule.id.starts_with(crate::gitleaks::PREFIX) {
-            err(rule, "has no examples".to_string());
-        }
-        for (i, example) in rule.examples.iter().enumerate() {
-            match example_bytes(example) {
-                Ok(bytes) if !finds(engine, &bytes, &rule.id) => {
-                    err(rule, format!("example {} is not found", i + 1))
-                }
-                Ok(_) => {}
-                Err(e) => err(rule, format!("example {}: {e}", i + 1)),
-            }
-        }
-        for (i, example) in rule.negative_examples.iter().enumerate() {
-            match example_bytes(example) {
-                Ok(bytes) if finds(engine, &bytes, &rule.id) => {
-                    err(rule, format!("negative example {} is found", i + 1))
-                }
-                Ok(_) => {}
-                Err(e) => err(rule, format!("negative example {}: {e}", i + 1)),
-            }
-        }
-    }
-    errors
-}
-
 /// Warnings that do not stop a rule from working but suggest a mistake:
 /// keywords that none of its examples contains.
 pub fn check_warnings(file: &str, rules: &[Rule]) -> Vec<RuleError> {
@@ -388,17 +307,108 @@ pub fn check_warnings(file: &str, rules: &[Rule]) -> Vec<RuleError> {
     out
 }
 
-/// Whether scanning `bytes` (as a raw file, and as UTF-16LE for text) yields a finding of `id`.
-fn finds(engine: &Engine, bytes: &[u8], id: &str) -> bool {
-    let scan = |b: &[u8]| {
-        let map = MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
-        engine
-            .scan_mapped(b, &map)
-            .0
-            .iter()
-            .any(|l| l.detection.rule_id == id)
-    };
-    scan(bytes)
+/// Every rule one run knows, parsed and compiled once: the built-in rules,
+/// then the pattern rules of user rule files and gitleaks configurations.
+/// The engine runs its compiled patterns; reports and `--disable-rule` read
+/// its descriptions.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// Every rule's description: the built-in ones first, in file order.
+    rules: Vec<Rule>,
+    /// How many of `rules` are built in.
+    builtin: usize,
+    /// The compiled pattern rules (built-in and user), for the tokens family.
+    patterns: Vec<PatternRule>,
+}
+
+impl RuleSet {
+    /// The built-in rules alone.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let rules = builtin()?;
+        let mut patterns = Vec::new();
+        for rule in rules.iter().filter(|r| r.is_pattern()) {
+            patterns.push(rule.compile().map_err(|message| RuleError {
+                file: "rules".to_string(),
+                rule_id: Some(rule.id.clone()),
+                message,
+            })?);
+        }
+        Ok(RuleSet {
+            builtin: rules.len(),
+            rules,
+            patterns,
+        })
+    }
+
+    /// The built-in rules plus every rule file at `paths` (files, or
+    /// directories of `*.toml` files). User files hold pattern rules only,
+    /// and ids are unique; errors name the file and the rule.
+    pub fn with_user_files(paths: &[std::path::PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::builtin()?;
+        for path in paths {
+            for (file, rules) in load_path(path)? {
+                for rule in rules {
+                    let err = |message: String| RuleError {
+                        file: file.clone(),
+                        rule_id: Some(rule.id.clone()),
+                        message,
+                    };
+                    if !rule.is_pattern() {
+                        return Err(err(
+                            "--rules files hold pattern rules (with `pattern` and `keywords`)"
+                                .to_string(),
+                        ));
+                    }
+                    if set.contains(&rule.id) {
+                        return Err(err(
+                            "the id is already used (ids must be unique)".to_string()
+                        ));
+                    }
+                    let compiled = rule.compile().map_err(err)?;
+                    set.push(rule, compiled);
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// Add the pattern rules among `rules` that compile and whose ids are
+    /// new, leaving out the rest: what `keysweep rules check` scans the
+    /// checked files' examples with (it reports the rest itself).
+    pub fn add_compiling(&mut self, rules: &[Rule]) {
+        for rule in rules.iter().filter(|r| r.is_pattern()) {
+            if !self.contains(&rule.id)
+                && let Ok(compiled) = rule.compile()
+            {
+                self.push(rule.clone(), compiled);
+            }
+        }
+    }
+
+    fn push(&mut self, rule: Rule, compiled: PatternRule) {
+        self.rules.push(rule);
+        self.patterns.push(compiled);
+    }
+
+    /// Whether a rule has this id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.id == id)
+    }
+
+    /// Every rule's description, the built-in ones first.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The built-in rules' descriptions.
+    pub fn builtin_rules(&self) -> &[Rule] {
+        self.rules.get(..self.builtin).unwrap_or_default()
+    }
+
+    /// The compiled pattern rules, built-in and user.
+    pub fn patterns(&self) -> &[PatternRule] {
+        &self.patterns
+    }
 }
 
 #[cfg(test)]
@@ -417,79 +427,5 @@ mod tests {
         let mut table: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
         table.sort();
         assert_eq!(on_disk, table);
-    }
-
-    /// Every built-in rule's examples run through the full engine, and every
-    /// rule id a detector can emit has a rule.
-    #[test]
-    fn builtin_rules_check_clean_and_cover_every_detector_id() {
-        let engine = Engine::for_families(&[], false).unwrap();
-        let rules = builtin().unwrap();
-        let errors = check("rules", &rules, &engine);
-        assert!(
-            errors.is_empty(),
-            "{}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        // warnings count as errors for the built-in rules
-        let warnings = check_warnings("rules", &rules);
-        assert!(warnings.is_empty(), "{warnings:?}");
-        let ids: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-        let emitted: BTreeSet<&str> = engine.rule_ids().into_iter().collect();
-        assert_eq!(ids, emitted);
-    }
-
-    #[test]
-    fn broken_rules_are_reported_with_file_and_id() {
-        let engine = Engine::for_families(&[], false).unwrap();
-        let text = r#"
-[[rules]]
-id = "pem-rsa-private-key"
-name = "x"
-kind = "rsa-private-key"
-severity = "critical"
-detector = "pem"
-examples = ["not a key"]
-negative_examples = ["hex:zz"]
-
-[[rules]]
-id = "no-such-rule"
-name = "y"
-kind = "x"
-severity = "low"
-detector = "pem"
-"#;
-        let rules = parse("user.toml", text).unwrap();
-        let errors: Vec<String> = check("user.toml", &rules, &engine)
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        assert!(
-            errors.contains(
-                &"user.toml: rule pem-rsa-private-key: example 1 is not found".to_string()
-            ),
-            "{errors:?}"
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.contains("negative example 1: hex example has a non-hex digit"))
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.starts_with("user.toml: rule no-such-rule: no detector"))
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.contains("no-such-rule: has no examples"))
-        );
-        let bad = parse("bad.toml", "[[rules]]\nid = 3").unwrap_err();
-        assert!(bad.to_string().starts_with("bad.toml: "));
     }
 }

@@ -12,7 +12,7 @@
 use super::DumpKeyHasher;
 use super::bignum::{self, Order, Pool, Pooled, Site};
 use crate::keys::{Curve, ParsedKey};
-use crate::known::{KnownPublic, KnownTarget};
+use crate::known_keys::{KnownPublic, KnownTarget};
 use memchr::memmem;
 use num_bigint::BigUint;
 use num_integer::Integer;

@@ -1,0 +1,307 @@
+//! What happens to each input's outcome between the scan and the report, as
+//! a chain of small stages, each wrapping the next and ending in the
+//! reporter: put back in input order, known keys marked, the policy flags
+//! and the baseline applied, totals counted, the progress line cleared.
+//! Each stage adds its own counts to the summary on the way to the reporter.
+
+use crate::baseline::Baseline;
+use crate::config::Policy;
+use crate::known_keys::KnownKeys;
+use crate::model::{Finding, InputRecord, Summary};
+use crate::progress;
+use crate::report::ReportSink;
+use std::collections::BTreeMap;
+use std::io;
+
+/// One step between the scan and the report.
+pub trait Stage {
+    /// One input's record and findings; what the stage keeps goes on.
+    fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()>;
+    /// The end of the scan: the stage adds its counts to `summary` and
+    /// passes it on.
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()>;
+}
+
+/// The reporter, at the end of the chain.
+pub struct Report(pub Box<dyn ReportSink>);
+
+impl Stage for Report {
+    fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        self.0.file(&record, &findings)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        self.0.finish(summary)
+    }
+}
+
+/// Holds outcomes that finish early until every input before them has
+/// passed, so the report lists inputs in the order they were given.
+pub struct InputOrder<S> {
+    next: usize,
+    pending: BTreeMap<usize, (InputRecord, Vec<Finding>)>,
+    inner: S,
+}
+
+impl<S: Stage> InputOrder<S> {
+    /// Inputs are numbered from 0.
+    pub fn new(inner: S) -> Self {
+        InputOrder {
+            next: 0,
+            pending: BTreeMap::new(),
+            inner,
+        }
+    }
+
+    /// The outcome of input number `index`.
+    pub fn put(
+        &mut self,
+        index: usize,
+        record: InputRecord,
+        findings: Vec<Finding>,
+    ) -> io::Result<()> {
+        self.pending.insert(index, (record, findings));
+        while let Some((record, findings)) = self.pending.remove(&self.next) {
+            self.inner.file(record, findings)?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// The end of the scan.
+    pub fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+}
+
+/// Marks findings of a `--known-keys` key with its name (and raises them to critical).
+pub struct MarkKnownKeys<'a, S> {
+    /// The known keys.
+    pub known: &'a KnownKeys,
+    /// The next stage.
+    pub inner: S,
+}
+
+impl<S: Stage> Stage for MarkKnownKeys<'_, S> {
+    fn file(&mut self, record: InputRecord, mut findings: Vec<Finding>) -> io::Result<()> {
+        findings.iter_mut().for_each(|f| self.known.mark(f));
+        self.inner.file(record, findings)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+}
+
+/// Leaves out findings the policy flags exclude, counting them.
+pub struct PolicyFilter<'a, S> {
+    policy: &'a Policy,
+    left_out: usize,
+    inner: S,
+}
+
+impl<'a, S: Stage> PolicyFilter<'a, S> {
+    /// Apply `policy` before `inner`.
+    pub fn new(policy: &'a Policy, inner: S) -> Self {
+        PolicyFilter {
+            policy,
+            left_out: 0,
+            inner,
+        }
+    }
+}
+
+impl<S: Stage> Stage for PolicyFilter<'_, S> {
+    fn file(&mut self, mut record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        let before = findings.len();
+        let kept: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| self.policy.reports(f))
+            .collect();
+        self.left_out += before - kept.len();
+        record.findings = kept.len();
+        self.inner.file(record, kept)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        summary.findings_filtered += self.left_out;
+        self.inner.finish(summary)
+    }
+}
+
+/// Leaves out findings an earlier report already had, counting them.
+pub struct BaselineFilter<'a, S> {
+    baseline: Option<&'a Baseline>,
+    known: usize,
+    inner: S,
+}
+
+impl<'a, S: Stage> BaselineFilter<'a, S> {
+    /// Apply `baseline` (when there is one) before `inner`.
+    pub fn new(baseline: Option<&'a Baseline>, inner: S) -> Self {
+        BaselineFilter {
+            baseline,
+            known: 0,
+            inner,
+        }
+    }
+}
+
+impl<S: Stage> Stage for BaselineFilter<'_, S> {
+    fn file(&mut self, mut record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        let Some(baseline) = self.baseline else {
+            return self.inner.file(record, findings);
+        };
+        let before = findings.len();
+        let kept: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| !baseline.contains(f))
+            .collect();
+        self.known += before - kept.len();
+        record.findings = kept.len();
+        self.inner.file(record, kept)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        summary.findings_baselined += self.known;
+        self.inner.finish(summary)
+    }
+}
+
+/// Counts what is reported: files, errors, findings by severity.
+pub struct Tally<S> {
+    totals: Summary,
+    inner: S,
+}
+
+impl<S: Stage> Tally<S> {
+    /// Count what reaches `inner`.
+    pub fn new(inner: S) -> Self {
+        Tally {
+            totals: Summary::default(),
+            inner,
+        }
+    }
+}
+
+impl<S: Stage> Stage for Tally<S> {
+    fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        self.totals.add(&record, &findings);
+        self.inner.file(record, findings)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        let t = &self.totals;
+        summary.files += t.files;
+        summary.files_with_errors += t.files_with_errors;
+        summary.files_skipped += t.files_skipped;
+        summary.bytes_scanned += t.bytes_scanned;
+        summary.findings += t.findings;
+        summary.by_severity.critical += t.by_severity.critical;
+        summary.by_severity.high += t.by_severity.high;
+        summary.by_severity.medium += t.by_severity.medium;
+        summary.by_severity.low += t.by_severity.low;
+        self.inner.finish(summary)
+    }
+}
+
+/// Keeps the progress line on standard error out of the report's way: it
+/// is cleared before each input is written, and stopped when the scan ends.
+pub struct ClearProgress<S> {
+    line: Option<progress::Reporter>,
+    inner: S,
+}
+
+impl<S: Stage> ClearProgress<S> {
+    /// Clear `line` (when shown) before `inner` writes.
+    pub fn new(line: Option<progress::Reporter>, inner: S) -> Self {
+        ClearProgress { line, inner }
+    }
+}
+
+impl<S: Stage> Stage for ClearProgress<S> {
+    fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        if let Some(line) = &self.line {
+            line.clear_line();
+        }
+        self.inner.file(record, findings)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        self.line = None;
+        self.inner.finish(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContainerKind, Severity};
+
+    /// Records what reaches the end of the chain.
+    #[derive(Default)]
+    struct Collect {
+        files: Vec<(String, usize)>,
+        summary: Option<Summary>,
+    }
+
+    impl Stage for &mut Collect {
+        fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+            assert_eq!(record.findings, findings.len());
+            self.files.push((record.path, findings.len()));
+            Ok(())
+        }
+
+        fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+            self.summary = Some(summary.clone());
+            Ok(())
+        }
+    }
+
+    fn record(path: &str, findings: usize) -> InputRecord {
+        let mut r = InputRecord::not_scanned(path.to_string(), None, None);
+        r.container = Some(ContainerKind::Raw);
+        r.findings = findings;
+        r
+    }
+
+    fn finding(severity: Severity, rule: &str) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule_id": rule, "kind": "secret", "severity": severity, "path": "p",
+            "offset": 0, "length": 1, "encoding": "ascii", "container": "raw",
+            "region": {"kind": "unknown", "file_offset": 0}, "preview": "x"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn outcomes_come_out_in_input_order_filtered_and_counted() {
+        let policy = Policy {
+            min_severity: Some(Severity::High),
+            ..Policy::default()
+        };
+        let mut out = Collect::default();
+        {
+            let mut chain = InputOrder::new(PolicyFilter::new(&policy, Tally::new(&mut out)));
+            let two = vec![
+                finding(Severity::Low, "a"),
+                finding(Severity::Critical, "b"),
+            ];
+            chain.put(2, record("c", 2), two).unwrap();
+            chain.put(1, record("b", 0), Vec::new()).unwrap();
+            chain
+                .put(0, record("a", 1), vec![finding(Severity::High, "c")])
+                .unwrap();
+            let mut summary = Summary::default();
+            chain.finish(&mut summary).unwrap();
+        }
+        let names: Vec<(&str, usize)> = out.files.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+        assert_eq!(names, [("a", 1), ("b", 0), ("c", 1)]);
+        let summary = out.summary.unwrap();
+        assert_eq!(summary.files, 3);
+        assert_eq!(summary.findings, 2);
+        assert_eq!(summary.findings_filtered, 1);
+        assert_eq!(summary.by_severity.critical, 1);
+        assert_eq!(summary.by_severity.high, 1);
+    }
+}

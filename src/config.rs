@@ -1,0 +1,141 @@
+//! The command line's flags resolved into one validated [`Config`] before
+//! anything runs: rule files compiled into a rule set, known keys and the
+//! baseline read, the engine described. A flag that cannot work fails here,
+//! naming the flag or the file, never half-way through a scan.
+
+use crate::baseline::Baseline;
+use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::detect::Family;
+use crate::engine::{AesAlignment, EngineConfig};
+use crate::input::PathFilter;
+use crate::known_keys::KnownKeys;
+use crate::model::{Finding, RegionKind, Severity};
+use crate::rules::RuleSet;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A validated scan request.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Paths to scan, as given on the command line.
+    pub paths: Vec<PathBuf>,
+    /// A file (or `-`) listing more paths, one a line.
+    pub files_from: Option<PathBuf>,
+    /// Path filters for discovered and named files.
+    pub path_filter: PathFilter,
+    /// Files larger than this are skipped (and listed).
+    pub max_file_size: Option<u64>,
+    /// Follow symbolic links met while walking directories.
+    pub follow_symlinks: bool,
+    /// Worker threads; one per core when absent.
+    pub threads: Option<usize>,
+    /// What the engine runs: families, rules, known keys, limits.
+    pub engine: EngineConfig,
+    /// Put secrets in the report (redacted previews otherwise).
+    pub show_secrets: bool,
+    /// Public keys whose private halves are being looked for: findings of
+    /// them are marked with the key's name.
+    pub known_keys: KnownKeys,
+    /// Which findings are reported at all.
+    pub policy: Policy,
+    /// Findings to suppress, from an earlier report.
+    pub baseline: Option<Baseline>,
+    /// Exit 1 only for findings at or above this severity.
+    pub fail_on: Severity,
+    /// Report format, resolved from the flag and whether stdout is a terminal.
+    pub format: Format,
+    /// Report file; standard output when absent.
+    pub output: Option<PathBuf>,
+    /// Colour the text report.
+    pub color: bool,
+    /// Show a progress line on standard error.
+    pub progress: bool,
+}
+
+/// The flags that leave findings out of the report (they are counted in
+/// the summary's `findings_filtered`).
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Findings below this severity are left out.
+    pub min_severity: Option<Severity>,
+    /// Findings in these region kinds are left out.
+    pub exclude_regions: Vec<RegionKind>,
+    /// Rule ids whose findings are left out.
+    pub disabled_rules: Vec<String>,
+}
+
+impl Policy {
+    /// Whether a finding is reported under the policy flags.
+    pub fn reports(&self, f: &Finding) -> bool {
+        self.min_severity.is_none_or(|min| f.severity >= min)
+            && !self.exclude_regions.contains(&f.region.kind)
+            && !self.disabled_rules.contains(&f.rule_id)
+    }
+}
+
+impl Config {
+    /// Resolve the CLI flags: the default format depends on where the report goes.
+    pub fn from_args(args: ScanArgs) -> anyhow::Result<Config> {
+        let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+        let format = args.format.unwrap_or(if to_terminal {
+            Format::Text
+        } else {
+            Format::Json
+        });
+        let rules = RuleSet::with_user_files(&args.rules)?;
+        if let Some(unknown) = args.disable_rule.iter().find(|id| !rules.contains(id)) {
+            anyhow::bail!("--disable-rule {unknown}: no such rule (see `keysweep rules list`)");
+        }
+        let known_keys = KnownKeys::load(&args.known_keys)?;
+        let baseline = match &args.baseline {
+            Some(path) => Some(Baseline::load(path, args.baseline_match)?),
+            None => None,
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let engine = EngineConfig {
+            families: if args.detectors.is_empty() {
+                Family::ALL.to_vec()
+            } else {
+                args.detectors
+            },
+            aes_alignment: if args.aes_unaligned {
+                AesAlignment::EveryByte
+            } else {
+                AesAlignment::Aligned
+            },
+            known_keys: known_keys.targets().to_vec(),
+            max_findings_per_rule: (args.max_findings_per_rule > 0)
+                .then_some(args.max_findings_per_rule),
+            ..EngineConfig::new(Arc::new(rules))
+        };
+        Ok(Config {
+            paths: args.paths,
+            files_from: args.files_from,
+            path_filter: PathFilter::new(&args.include, &args.exclude)?,
+            max_file_size: args.max_file_size,
+            follow_symlinks: args.follow_symlinks,
+            threads: args.threads,
+            engine,
+            show_secrets: args.show_secrets,
+            known_keys,
+            policy: Policy {
+                min_severity: args.min_severity,
+                exclude_regions: args.exclude_region,
+                disabled_rules: args.disable_rule,
+            },
+            baseline,
+            fail_on: args.fail_on.unwrap_or(Severity::Low),
+            format,
+            output: args.output,
+            color,
+            progress: !args.quiet && io::stderr().is_terminal(),
+        })
+    }
+}
