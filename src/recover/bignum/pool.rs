@@ -1,0 +1,142 @@
+//! The pool every candidate number of one file meets in, keyed by value,
+//! with the places each was seen.
+
+use super::*;
+
+/// Byte order of a number in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Least significant byte first: limb arrays on little-endian machines.
+    Le,
+    /// Most significant byte first: serialised integers.
+    Be,
+    /// Big-endian bytes in base64url text (a JWK's `n`, `x`).
+    Base64url,
+}
+
+/// Where one copy of a number was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    /// File offset of the number's first byte.
+    pub file_offset: u64,
+    /// Bytes it spans.
+    pub len: u32,
+    /// Its byte order.
+    pub order: Order,
+    /// File offset of the BIGNUM record pointing at it, when found that way.
+    pub record: Option<u64>,
+}
+
+/// A number seen in memory, with every place it was seen (up to a few).
+#[derive(Debug, Clone)]
+pub(crate) struct Pooled {
+    pub(crate) value: BigUint,
+    pub(crate) sites: Vec<Site>,
+    pub(crate) from_record: bool,
+}
+
+pub(super) const MAX_SITES: usize = 8;
+
+/// Every candidate number of one file, keyed by value.
+#[derive(Default)]
+pub(crate) struct Pool {
+    pub(super) by_value: HashMap<Vec<u8>, usize, DumpKeyHasher>,
+    pub(crate) values: Vec<Pooled>,
+    pub(super) overflow: u64,
+}
+
+impl Pool {
+    /// Add a number given as little-endian bytes.
+    pub(super) fn add(&mut self, le: &[u8], site: Site) {
+        let trimmed_len = le.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let Some(le) = le.get(..trimmed_len) else {
+            return;
+        };
+        if !looks_random(le) {
+            return;
+        }
+        if let Some(&i) = self.by_value.get(le) {
+            if let Some(p) = self.values.get_mut(i) {
+                p.from_record |= site.record.is_some();
+                let room = p.sites.len() < MAX_SITES;
+                match p
+                    .sites
+                    .iter_mut()
+                    .find(|s| s.file_offset == site.file_offset && s.order == site.order)
+                {
+                    Some(s) => s.record = s.record.or(site.record),
+                    None if room => p.sites.push(site),
+                    None => {}
+                }
+            }
+            return;
+        }
+        if self.values.len() >= MAX_VALUES {
+            self.overflow += 1;
+            return;
+        }
+        self.by_value.insert(le.to_vec(), self.values.len());
+        self.values.push(Pooled {
+            value: BigUint::from_bytes_le(le),
+            sites: vec![site],
+            from_record: site.record.is_some(),
+        });
+    }
+}
+
+/// Key numbers look random: enough distinct byte values, no repeated words.
+pub(crate) fn looks_random(le: &[u8]) -> bool {
+    if le.len() < 24 {
+        return false;
+    }
+    let mut seen = [false; 256];
+    le.iter().for_each(|&b| seen[b as usize] = true);
+    let distinct = seen.iter().filter(|&&s| s).count() as f64;
+    // 80% of what uniformly random bytes of this length give on average
+    let expected = 256.0 * (1.0 - (255.0f64 / 256.0).powi(le.len() as i32));
+    if distinct < 0.8 * expected {
+        return false;
+    }
+    let words: Vec<u64> = le
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    !words.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Read every window size in both byte orders at a repeated start.
+pub(super) fn windows_at(bytes: &[u8], off: u64, pool: &mut Pool) {
+    let Ok(at) = usize::try_from(off) else { return };
+    for len in WINDOW_BYTES {
+        let Some(w) = bytes.get(at..at + len) else {
+            break;
+        };
+        let (first, last) = (w[0], w[len - 1]);
+        // a modulus has its top two bits' worth set; a prime its top bit
+        // (sizes that can be a modulus only need its top two bits' worth)
+        let min_top = if len < 128 { 0x80 } else { 0x40 };
+        if first & 1 == 1 && last >= min_top {
+            pool.add(
+                w,
+                Site {
+                    file_offset: off,
+                    len: len as u32,
+                    order: Order::Le,
+                    record: None,
+                },
+            );
+        }
+        if first >= min_top && last & 1 == 1 {
+            let le: Vec<u8> = w.iter().rev().copied().collect();
+            pool.add(
+                &le,
+                Site {
+                    file_offset: off,
+                    len: len as u32,
+                    order: Order::Be,
+                    record: None,
+                },
+            );
+        }
+    }
+}
