@@ -7,8 +7,8 @@
 //! `openssl pkey -pubout -outform DER | sha256sum` prints.
 
 use crate::model::{KeyInfo, Severity};
+use der::Encode;
 use der::asn1::{AnyRef, BitString, ObjectIdentifier, UintRef};
-use der::{Decode, Encode, Reader as _, Tagged as _};
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::One;
@@ -189,10 +189,6 @@ fn algorithm(oid: ObjectIdentifier, parameters: Option<der::Any>) -> AlgorithmId
     AlgorithmIdentifierOwned { oid, parameters }
 }
 
-fn big(u: &UintRef<'_>) -> BigUint {
-    BigUint::from_bytes_be(u.as_bytes())
-}
-
 /// RSA public key identity: SPKI with rsaEncryption and NULL parameters.
 pub fn rsa_spki(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
     let public = pkcs1::RsaPublicKey {
@@ -201,39 +197,6 @@ pub fn rsa_spki(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
     };
     let alg = algorithm(OID_RSA, Some(der::Any::from(AnyRef::NULL)));
     spki_der(alg, &public.to_der().ok()?)
-}
-
-/// PKCS#1 `RSAPrivateKey`: check p*q == n and that d, dp, dq and qinv agree.
-pub fn parse_pkcs1(der: &[u8]) -> Result<ParsedKey, String> {
-    pkcs1_key(der).map_err(|e| format!("not a PKCS#1 RSA key: {e}"))
-}
-
-/// [`parse_pkcs1`] without an error message: the DER scan tries it at every
-/// candidate, and formatting why each one failed cost more than the parse.
-pub fn pkcs1_key(der: &[u8]) -> Result<ParsedKey, der::Error> {
-    let key = pkcs1::RsaPrivateKey::from_der(der)?;
-    let n = big(&key.modulus);
-    let bits = n.bits();
-    let spki = rsa_spki(key.modulus.as_bytes(), key.public_exponent.as_bytes());
-    let validation = if key.other_prime_infos.is_some() {
-        Validation::Unverified("multi-prime RSA key; primes not checked".to_string())
-    } else {
-        validate_rsa(
-            &n,
-            &big(&key.public_exponent),
-            &big(&key.private_exponent),
-            &big(&key.prime1),
-            &big(&key.prime2),
-            [
-                &big(&key.exponent1),
-                &big(&key.exponent2),
-                &big(&key.coefficient),
-            ],
-        )
-    };
-    let mut parsed = ParsedKey::new("rsa-private-key", "rsa", validation, spki);
-    parsed.info.bits = u32::try_from(bits).ok();
-    Ok(parsed)
 }
 
 /// The RSA maths: n = p*q, e*d = 1 mod lcm(p-1, q-1), and the CRT values when present.
@@ -376,7 +339,7 @@ impl Curve {
     }
 
     /// Decompress or normalise a SEC1 point to its uncompressed form.
-    fn uncompressed(self, point: &[u8]) -> Option<Vec<u8>> {
+    pub fn uncompressed(self, point: &[u8]) -> Option<Vec<u8>> {
         self.uncompressed_point(PointSource::Encoded(point))
     }
 
@@ -474,29 +437,6 @@ pub fn ec_key_from_integer(
     Some(ec_key(Some(curve), &padded, stored_public))
 }
 
-/// SEC1 `ECPrivateKey` (PEM label `EC PRIVATE KEY`). `outer_curve` comes from
-/// a PKCS#8 wrapper, which names the curve outside.
-pub fn parse_sec1(der: &[u8], outer_curve: Option<Curve>) -> Result<ParsedKey, String> {
-    let key = sec1::EcPrivateKey::from_der(der).map_err(|e| format!("not a SEC1 EC key: {e}"))?;
-    let named = key
-        .parameters
-        .and_then(|p| p.named_curve())
-        .as_ref()
-        .and_then(Curve::from_oid);
-    let curve = named.or(outer_curve).or_else(|| {
-        // no parameters: the stored public point tells the curve, if one derives it
-        let public = key.public_key?;
-        [Curve::P256, Curve::Secp256k1, Curve::P384, Curve::P521]
-            .into_iter()
-            .find(|c| {
-                c.public_point(key.private_key)
-                    .and_then(|d| Some(d == c.uncompressed(public)?))
-                    == Some(true)
-            })
-    });
-    Ok(ec_key(curve, key.private_key, key.public_key))
-}
-
 /// The curves whose public key is a function of the secret bytes alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edwards {
@@ -587,38 +527,6 @@ pub fn ed25519_key(seed: &[u8], stored_public: Option<&[u8]>) -> ParsedKey {
     Edwards::Ed25519.key(seed, stored_public)
 }
 
-/// OpenSSL's DSA private key: `SEQUENCE { 0, p, q, g, y, x }`; checks y == g^x mod p.
-pub fn parse_dsa_openssl(der: &[u8]) -> Result<ParsedKey, String> {
-    dsa_openssl_key(der).map_err(|e| format!("not an OpenSSL DSA key: {e}"))
-}
-
-/// [`parse_dsa_openssl`] without an error message (see [`pkcs1_key`]).
-pub fn dsa_openssl_key(der: &[u8]) -> Result<ParsedKey, der::Error> {
-    let mut reader = der::SliceReader::new(der)?;
-    let ints: Result<Vec<UintRef<'_>>, der::Error> = der::Reader::sequence(&mut reader, |r| {
-        let version: u8 = r.decode()?;
-        if version != 0 {
-            return Err(der::ErrorKind::Value {
-                tag: der::Tag::Integer,
-            }
-            .into());
-        }
-        (0..5).map(|_| r.decode::<UintRef<'_>>()).collect()
-    });
-    let [p, q, g, y, x] = <[UintRef<'_>; 5]>::try_from(ints?).map_err(|_| {
-        der::Error::from(der::ErrorKind::Length {
-            tag: der::Tag::Sequence,
-        })
-    })?;
-    Ok(dsa_key(
-        p.as_bytes(),
-        q.as_bytes(),
-        g.as_bytes(),
-        Some(y.as_bytes()),
-        x.as_bytes(),
-    ))
-}
-
 /// A DSA key from its domain parameters and private x; y is derived when absent.
 pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) -> ParsedKey {
     let (bp, bq, bg, bx) = (
@@ -665,157 +573,6 @@ pub fn dsa_spki(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Option<Vec<u8>> {
     let params = der::Any::new(der::Tag::Sequence, inner).ok()?;
     let y = UintRef::new(y).ok()?.to_der().ok()?;
     spki_der(algorithm(OID_DSA, Some(params)), &y)
-}
-
-/// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` (PEM label `PRIVATE KEY`).
-/// The SPKI reuses the wrapper's AlgorithmIdentifier, as OpenSSL does.
-pub fn parse_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
-    let info =
-        pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| format!("not a PKCS#8 key: {e}"))?;
-    let oid = info.algorithm.oid;
-    let octets = |bytes: &[u8]| {
-        der::asn1::OctetStringRef::from_der(bytes)
-            .map(|o| o.as_bytes().to_vec())
-            .ok()
-    };
-    let parsed = match oid {
-        OID_RSA | OID_RSA_PSS => {
-            let mut key = parse_pkcs1(info.private_key)?;
-            if oid == OID_RSA_PSS {
-                // RSASSA-PSS keys keep their own algorithm identifier in the SPKI
-                let alg = owned_algorithm(&info.algorithm);
-                let rsa =
-                    pkcs1::RsaPrivateKey::from_der(info.private_key).map_err(|e| e.to_string())?;
-                let public = pkcs1::RsaPublicKey {
-                    modulus: rsa.modulus,
-                    public_exponent: rsa.public_exponent,
-                };
-                key.spki = alg.and_then(|a| spki_der(a, &public.to_der().ok()?));
-                key.info.algorithm = "rsa-pss".to_string();
-            }
-            key
-        }
-        OID_EC => {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .ok()
-                .as_ref()
-                .and_then(Curve::from_oid);
-            parse_sec1(info.private_key, curve)?
-        }
-        OID_ED25519 => {
-            let seed = octets(info.private_key).ok_or("Ed25519 key is not an OCTET STRING")?;
-            ed25519_key(&seed, info.public_key)
-        }
-        OID_X25519 => {
-            let secret = octets(info.private_key).ok_or("X25519 key is not an OCTET STRING")?;
-            Edwards::X25519.key(&secret, info.public_key)
-        }
-        OID_ED448 => {
-            let seed = octets(info.private_key).ok_or("Ed448 key is not an OCTET STRING")?;
-            Edwards::Ed448.key(&seed, info.public_key)
-        }
-        OID_X448 => {
-            let secret = octets(info.private_key).ok_or("X448 key is not an OCTET STRING")?;
-            Edwards::X448.key(&secret, info.public_key)
-        }
-        OID_DSA => {
-            let params = info
-                .algorithm
-                .parameters
-                .ok_or("DSA key without parameters")?;
-            let (p, q, g) = dsa_params(params).ok_or("DSA parameters malformed")?;
-            let x = der::asn1::UintRef::from_der(info.private_key).map_err(|e| e.to_string())?;
-            dsa_key(&p, &q, &g, None, x.as_bytes())
-        }
-        other => ParsedKey::new(
-            "private-key",
-            &other.to_string(),
-            Validation::Unverified(format!("algorithm {other} is not one keysweep validates")),
-            None,
-        ),
-    };
-    Ok(parsed)
-}
-
-fn owned_algorithm(alg: &spki::AlgorithmIdentifierRef<'_>) -> Option<AlgorithmIdentifierOwned> {
-    AlgorithmIdentifierOwned::from_der(&alg.to_der().ok()?).ok()
-}
-
-fn dsa_params(params: AnyRef<'_>) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
-    if params.tag() != der::Tag::Sequence {
-        return None;
-    }
-    let mut reader = der::SliceReader::new(params.value()).ok()?;
-    let p: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
-    let q: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
-    let g: UintRef<'_> = der::Reader::decode(&mut reader).ok()?;
-    Some((
-        p.as_bytes().to_vec(),
-        q.as_bytes().to_vec(),
-        g.as_bytes().to_vec(),
-    ))
-}
-
-/// PKCS#8 `EncryptedPrivateKeyInfo`: only the encryption scheme can be read.
-/// Read with plain DER rather than a PKCS#5 implementation, so that every
-/// scheme (PBES2 with any cipher, PBES1, PKCS#12 PBE) is recognised, including
-/// ones no Rust crate decrypts.
-pub fn parse_encrypted_pkcs8(der: &[u8]) -> Result<ParsedKey, String> {
-    let bad = |e: der::Error| format!("not an EncryptedPrivateKeyInfo: {e}");
-    let mut reader = der::SliceReader::new(der).map_err(bad)?;
-    let (scheme, data_len) = reader
-        .sequence(|r| {
-            let alg: spki::AlgorithmIdentifierRef<'_> = r.decode()?;
-            let data: der::asn1::OctetStringRef<'_> = r.decode()?;
-            Ok((alg, data.as_bytes().len()))
-        })
-        .map_err(bad)?;
-    if data_len == 0 {
-        return Err("EncryptedPrivateKeyInfo holds no data".to_string());
-    }
-    let name = if scheme.oid == OID_PBES2 {
-        let cipher = scheme.parameters.and_then(pbes2_cipher);
-        format!(
-            "PBES2 with {}",
-            cipher.map_or("an unreadable cipher".to_string(), |c| cipher_name(&c))
-        )
-    } else {
-        cipher_name(&scheme.oid)
-    };
-    Ok(ParsedKey::encrypted(
-        "pkcs8-encrypted",
-        format!("encrypted with {name}"),
-    ))
-}
-
-const OID_PBES2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.5.13");
-
-/// The encryption scheme OID of PBES2 parameters `{ kdf AlgorithmIdentifier, cipher AlgorithmIdentifier }`.
-fn pbes2_cipher(params: AnyRef<'_>) -> Option<ObjectIdentifier> {
-    if params.tag() != der::Tag::Sequence {
-        return None;
-    }
-    let mut reader = der::SliceReader::new(params.value()).ok()?;
-    let _kdf: spki::AlgorithmIdentifierRef<'_> = reader.decode().ok()?;
-    let cipher: spki::AlgorithmIdentifierRef<'_> = reader.decode().ok()?;
-    Some(cipher.oid)
-}
-
-fn cipher_name(oid: &ObjectIdentifier) -> String {
-    match oid.to_string().as_str() {
-        "2.16.840.1.101.3.4.1.2" => "aes-128-cbc".to_string(),
-        "2.16.840.1.101.3.4.1.22" => "aes-192-cbc".to_string(),
-        "2.16.840.1.101.3.4.1.42" => "aes-256-cbc".to_string(),
-        "1.2.840.113549.3.7" => "des-ede3-cbc".to_string(),
-        "1.3.14.3.2.7" => "des-cbc".to_string(),
-        "1.2.840.113549.1.5.3" => "PBES1 MD5 and DES-CBC".to_string(),
-        "1.2.840.113549.1.5.10" => "PBES1 SHA-1 and DES-CBC".to_string(),
-        "1.2.840.113549.1.12.1.3" => "PKCS#12 PBE SHA-1 and 3-key triple DES".to_string(),
-        "1.2.840.113549.1.12.1.6" => "PKCS#12 PBE SHA-1 and 40-bit RC2".to_string(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

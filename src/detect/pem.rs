@@ -11,7 +11,7 @@
 //! left to matter.
 
 use super::{Candidate, Detection, Detector, span_chars, text_window};
-use crate::formats::{der, openssh, pgp};
+use crate::formats::{der, openssh, pgp, pkcs};
 use crate::keys::severity_for;
 use crate::keys::{self, ParsedKey, Validation};
 use base64::Engine as _;
@@ -360,13 +360,13 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         ParsedKey::encrypted(label_alg, format!("legacy PEM encryption ({cipher})"))
     } else {
         let parsed = match block.label {
-            b"RSA PRIVATE KEY" => keys::parse_pkcs1(&der),
-            b"EC PRIVATE KEY" => keys::parse_sec1(&der, None),
-            b"DSA PRIVATE KEY" => keys::parse_dsa_openssl(&der),
-            b"ENCRYPTED PRIVATE KEY" => keys::parse_encrypted_pkcs8(&der),
+            b"RSA PRIVATE KEY" => pkcs::pkcs1(&der).map_err(|e| e.to_string()),
+            b"EC PRIVATE KEY" => pkcs::sec1(&der, None).map_err(|e| e.to_string()),
+            b"DSA PRIVATE KEY" => pkcs::dsa_openssl(&der).map_err(|e| e.to_string()),
+            b"ENCRYPTED PRIVATE KEY" => pkcs::encrypted_pkcs8(&der).map_err(|e| e.to_string()),
             b"OPENSSH PRIVATE KEY" => openssh::parse(&der),
             b"PGP PRIVATE KEY BLOCK" => pgp::parse(&der),
-            _ => keys::parse_pkcs8(&der),
+            _ => pkcs::pkcs8(&der).map_err(|e| e.to_string()),
         };
         match parsed {
             Ok(key) => key,

@@ -3,6 +3,7 @@
 //! recognition of a private-key structure at a given offset (PKCS#1, PKCS#8 /
 //! OneAsymmetricKey, SEC1, OpenSSL DSA, EncryptedPrivateKeyInfo, PKCS#12).
 
+use super::pkcs;
 use crate::keys::{self, ParsedKey};
 
 /// `n` and `e` from the start of a (possibly cut-off) PKCS#1 key, or a PKCS#8
@@ -176,21 +177,19 @@ pub fn private_key_at(bytes: &[u8]) -> Option<DerKey> {
     }
     let der = exact?;
     let (rule_id, key) = match shape {
-        Shape::Pkcs1OrDsa => match keys::pkcs1_key(der) {
+        Shape::Pkcs1OrDsa => match pkcs::pkcs1(der) {
             Ok(key) => ("der-pkcs1-rsa-private-key", key),
-            Err(_) => ("der-dsa-private-key", keys::dsa_openssl_key(der).ok()?),
+            Err(_) => ("der-dsa-private-key", pkcs::dsa_openssl(der).ok()?),
         },
-        Shape::Pkcs8 => ("der-pkcs8-private-key", keys::parse_pkcs8(der).ok()?),
+        Shape::Pkcs8 => ("der-pkcs8-private-key", pkcs::pkcs8(der).ok()?),
         // a bare scalar with no curve and no public point says too little to report
         Shape::Sec1 => (
             "der-sec1-ec-private-key",
-            keys::parse_sec1(der, None)
-                .ok()
-                .filter(|k| k.spki.is_some())?,
+            pkcs::sec1(der, None).ok().filter(|k| k.spki.is_some())?,
         ),
         Shape::Encrypted => (
             "der-encrypted-private-key",
-            keys::parse_encrypted_pkcs8(der).ok()?,
+            pkcs::encrypted_pkcs8(der).ok()?,
         ),
         Shape::Pkcs12 => {
             // version 3, then a ContentInfo of type data or signedData

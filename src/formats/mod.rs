@@ -1,10 +1,11 @@
-//! Decoders for key containers that are not plain DER: each turns a decoded
-//! body into a [`crate::keys::ParsedKey`].
+//! Decoders of serialised key formats: each turns the bytes of one format
+//! into a [`crate::keys::ParsedKey`] (or says why it cannot).
 
 pub mod der;
 pub mod jks;
 pub mod jwk;
 pub mod openssh;
 pub mod pgp;
+pub mod pkcs;
 pub mod ppk;
 pub mod winblob;
