@@ -33,6 +33,7 @@
 
 pub mod app;
 pub mod baseline;
+pub(crate) mod bytes;
 pub mod cli;
 pub mod config;
 pub mod container;

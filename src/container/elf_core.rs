@@ -317,12 +317,12 @@ fn prstatus(desc: &[u8], machine: u16, ctx: Ctx) -> Option<(u32, Option<u64>)> {
     let big = ctx.container.is_big();
     // siginfo (3 ints), cursig + pad, sigpend, sighold: longs
     let pid_off = if big { 32 } else { 24 };
-    let pid = super::le_u32(desc, pid_off)?;
+    let pid = crate::bytes::le_u32(desc, pid_off)?;
     let sp = match (machine, big) {
         // pr_reg starts after pid, ppid, pgrp, sid and four timevals
-        (EM_X86_64, true) => super::le_u64(desc, 112 + 19 * 8),
-        (EM_AARCH64, true) => super::le_u64(desc, 112 + 31 * 8),
-        (EM_386, false) => super::le_u32(desc, 72 + 15 * 4).map(u64::from),
+        (EM_X86_64, true) => crate::bytes::le_u64(desc, 112 + 19 * 8),
+        (EM_AARCH64, true) => crate::bytes::le_u64(desc, 112 + 31 * 8),
+        (EM_386, false) => crate::bytes::le_u32(desc, 72 + 15 * 4).map(u64::from),
         _ => None,
     };
     Some((pid, sp))

@@ -7,7 +7,8 @@
 //! keep every range that is present. Module, thread and memory-info streams
 //! only label regions; losing one costs labels, never bytes.
 
-use super::{ContainerKind, MemoryMap, ProcessInfo, Region, RegionKind, le_u32, le_u64};
+use super::{ContainerKind, MemoryMap, ProcessInfo, Region, RegionKind};
+use crate::bytes::{le_u32, le_u64};
 use minidump::{
     Minidump, MinidumpMemory64List, MinidumpMemoryInfoList, MinidumpMemoryList, MinidumpModuleList,
     MinidumpStream, MinidumpThreadList,

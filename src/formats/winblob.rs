@@ -22,7 +22,7 @@ pub struct Blob {
 }
 
 fn u32_at(b: &[u8], off: usize) -> Option<u32> {
-    crate::container::le_u32(b, off)
+    crate::bytes::le_u32(b, off)
 }
 
 /// Consecutive fields of the given sizes from `off`, or `None` if they are not all there.
