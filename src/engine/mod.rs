@@ -13,6 +13,7 @@
 
 pub mod attribute;
 pub mod config;
+mod jobs;
 pub mod prefilter;
 
 pub use config::{AesAlignment, DEFAULT_CHUNK, DEFAULT_MAX_PER_RULE, EngineConfig};
@@ -21,15 +22,12 @@ use crate::container::MemoryMap;
 use crate::detect::pattern::PatternDetector;
 use crate::detect::{Candidate, Detection, Detector, Family};
 use crate::recover::{Recovery, bignum::Collected};
+use jobs::{Jobs, PieceView};
 use prefilter::{Hit, Prefilter};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
-
-/// Most bytes of small pieces one task scans together (a larger piece is a
-/// task of its own).
-const GROUP_BYTES: usize = 1 << 20;
 
 /// A detection placed in the file.
 #[derive(Debug, Clone)]
@@ -290,74 +288,32 @@ impl Engine {
         map: &MemoryMap,
         done: &(dyn Fn(Range<usize>) + Sync),
     ) -> (Vec<Located>, ScanStats) {
-        let jobs = self.jobs(map, bytes.len());
+        let jobs = Jobs::plan(map, bytes.len(), self.chunk);
         // results are merged as groups finish (a reduce, not a collect), so
         // the recoveries' per-chunk candidates never pile up for the whole file
         let (mut found, mut stats, collected) = jobs
             .groups
             .par_iter()
             .map_init(Scratch::default, |scratch, group| {
-                let mut located = Vec::new();
-                let mut stats = ScanStats::default();
-                let mut collected = Collected::default();
+                let mut group_out = GroupOutcome::default();
                 let mut cap_at = self.max_per_rule;
                 let pieces = jobs.pieces.get(group.clone()).unwrap_or_default();
                 for piece in pieces {
-                    let owned = &piece.owned;
-                    let Some((run, unit)) = jobs.around(piece) else {
+                    let Some(view) = PieceView::new(bytes, map, &jobs, piece) else {
                         continue;
                     };
-                    let Some(run_bytes) = bytes.get(run.clone()) else {
-                        continue;
-                    };
-                    let in_run = owned.start - run.start..owned.end - run.start;
-                    let unit_in_run = unit.start - run.start..unit.end - run.start;
-                    let Some(unit_bytes) = run_bytes.get(unit_in_run.clone()) else {
-                        continue;
-                    };
-                    let addr = map.address_of(unit.start as u64);
-                    let candidates =
-                        self.scan_owned(run_bytes, in_run.clone(), scratch, |span, found| {
-                            // recoveries follow addresses: they read one unit,
-                            // and what they find is moved to run offsets
-                            let from = found.len();
-                            self.recovery.sweep(
-                                unit_bytes,
-                                unit.start as u64,
-                                addr,
-                                span.start - unit_in_run.start..span.end - unit_in_run.start,
-                                found,
-                                &mut collected,
-                            );
-                            for d in found.iter_mut().skip(from) {
-                                d.start += unit_in_run.start;
-                            }
-                        });
-                    stats.add(ScanStats {
-                        bytes: in_run.len() as u64,
-                        candidates,
-                        dropped: std::mem::take(&mut scratch.limit.dropped),
-                        ..ScanStats::default()
-                    });
-                    located.extend(scratch.found.drain(..).map(|d| Located {
-                        file_offset: (run.start + d.start) as u64,
-                        detection: d,
-                    }));
+                    self.scan_piece(&view, scratch, &mut group_out);
                     // a group of many small pieces keeps to the per-rule limit as it goes
+                    let GroupOutcome { located, stats, .. } = &mut group_out;
                     if located.len() > cap_at {
-                        cap_per_rule(
-                            &mut located,
-                            self.max_per_rule,
-                            located_key,
-                            &mut stats.dropped,
-                        );
+                        cap_per_rule(located, self.max_per_rule, located_key, &mut stats.dropped);
                         cap_at = cap_at.max(located.len().saturating_mul(2));
                     }
                 }
                 if let (Some(first), Some(last)) = (pieces.first(), pieces.last()) {
                     done(first.owned.start..last.owned.end);
                 }
-                (located, stats, collected)
+                (group_out.located, group_out.stats, group_out.collected)
             })
             .reduce(
                 || (Vec::new(), ScanStats::default(), Collected::default()),
@@ -382,47 +338,38 @@ impl Engine {
         self.finish_found(found, stats)
     }
 
-    /// Cut the map's units into chunk-sized pieces and gather consecutive
-    /// small pieces into groups of up to `GROUP_BYTES`: a dump of a million
-    /// tiny ranges then costs a few hundred tasks and page releases, not a
-    /// million of each, and a dump of many mid-sized regions still spreads
-    /// over many cores.
-    fn jobs(&self, map: &MemoryMap, file_len: usize) -> Jobs {
-        let group_max = self.chunk.min(GROUP_BYTES);
-        let mut units = units(map, file_len);
-        units.sort_by_key(|u| (u.start, u.end));
-        let mut jobs = Jobs::default();
-        let mut group_start = 0usize;
-        let mut group_bytes = 0usize;
-        for (index, unit) in units.iter().enumerate() {
-            // a unit touching or overlapping the run before it joins that run
-            match jobs.runs.last_mut() {
-                Some(run) if unit.start <= run.end => run.end = run.end.max(unit.end),
-                _ => jobs.runs.push(unit.clone()),
+    /// Scan one piece: the detectors over its owned bytes (reading the whole
+    /// run around them), the recoveries over the same spans of its unit;
+    /// what they find goes into `out` at file offsets.
+    fn scan_piece(&self, view: &PieceView<'_>, scratch: &mut Scratch, out: &mut GroupOutcome) {
+        let unit_bytes = view.unit_bytes();
+        let collected = &mut out.collected;
+        let candidates = self.scan_owned(view.run, view.owned.clone(), scratch, |span, found| {
+            // recoveries follow addresses: they read one unit, and what
+            // they find is moved to run offsets
+            let from = found.len();
+            self.recovery.sweep(
+                unit_bytes,
+                view.unit_file_offset(),
+                view.unit_addr,
+                view.run_to_unit(span),
+                found,
+                collected,
+            );
+            for d in found.iter_mut().skip(from) {
+                d.start = view.unit_to_run(d.start);
             }
-            let run = jobs.runs.len() - 1;
-            let mut start = unit.start;
-            while start < unit.end {
-                let end = start.saturating_add(self.chunk).min(unit.end);
-                if group_bytes > 0 && group_bytes + (end - start) > group_max {
-                    jobs.groups.push(group_start..jobs.pieces.len());
-                    group_start = jobs.pieces.len();
-                    group_bytes = 0;
-                }
-                jobs.pieces.push(Piece {
-                    run,
-                    unit: index,
-                    owned: start..end,
-                });
-                group_bytes += end - start;
-                start = end;
-            }
-        }
-        if group_start < jobs.pieces.len() {
-            jobs.groups.push(group_start..jobs.pieces.len());
-        }
-        jobs.units = units;
-        jobs
+        });
+        out.stats.add(ScanStats {
+            bytes: view.owned.len() as u64,
+            candidates,
+            dropped: std::mem::take(&mut scratch.limit.dropped),
+            ..ScanStats::default()
+        });
+        out.located.extend(scratch.found.drain(..).map(|d| Located {
+            file_offset: view.file_offset(d.start),
+            detection: d,
+        }));
     }
 
     /// Deduplicate, apply the per-rule limit and say what it left out.
@@ -623,74 +570,13 @@ fn dedup(mut found: Vec<Located>) -> Vec<Located> {
     kept
 }
 
-/// The work of one mapped scan: the units and runs of the file, pieces of
-/// at most one chunk, and the groups of consecutive pieces (index ranges into
-/// `pieces`) that one task scans.
+/// What the pieces of one group found: detections at file offsets, counters,
+/// and the recoveries' candidates to correlate once per file.
 #[derive(Default)]
-struct Jobs {
-    /// The file's units (see [`units`]), in file order.
-    units: Vec<Range<usize>>,
-    /// The file's runs, in file order: units that touch or overlap in the
-    /// file, whatever their addresses say, joined. Detectors read the whole
-    /// run because the file is what leaks: a key whose bytes go on from one
-    /// region into the next is in the file whole, and when a corrupt size
-    /// field has moved every later region's boundary (a Memory64List stores
-    /// its ranges back to back), most keys straddle a wrong boundary. In a
-    /// sound dump a key does not continue into unrelated memory, so a
-    /// detection that validates never comes from joining them.
-    runs: Vec<Range<usize>>,
-    pieces: Vec<Piece>,
-    groups: Vec<Range<usize>>,
-}
-
-impl Jobs {
-    /// The run and the unit around `piece`.
-    fn around(&self, piece: &Piece) -> Option<(&Range<usize>, &Range<usize>)> {
-        Some((self.runs.get(piece.run)?, self.units.get(piece.unit)?))
-    }
-}
-
-/// File bytes one task owns, with what its scan may read around them
-/// (indexes into [`Jobs`]: a dump may have hundreds of thousands of pieces).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Piece {
-    /// The run of file bytes the detectors read (see [`Jobs::runs`]).
-    run: usize,
-    /// The unit the recoveries read.
-    unit: usize,
-    /// The bytes whose candidates this piece reports (at most a chunk).
-    owned: Range<usize>,
-}
-
-/// Runs of regions that are contiguous in the file and, where addresses are
-/// known, in memory: what the recoveries, which follow pointers and
-/// alignments by address, may read as one.
-fn units(map: &MemoryMap, file_len: usize) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::new();
-    let mut prev: Option<(u64, Option<u64>)> = None; // (file end, memory end) of the previous region
-    for r in &map.regions {
-        let (Ok(start), Ok(end)) = (
-            usize::try_from(r.file_offset),
-            usize::try_from(r.file_end()),
-        ) else {
-            continue;
-        };
-        let end = end.min(file_len);
-        if start >= end {
-            continue;
-        }
-        let continues = match (prev, r.vaddr) {
-            (Some((fe, None)), None) => fe == r.file_offset,
-            (Some((fe, Some(me))), Some(v)) => fe == r.file_offset && me == v,
-            _ => false,
-        };
-        match out.last_mut() {
-            Some(last) if continues => last.end = end,
-            _ => out.push(start..end),
-        }
-        prev = Some((r.file_end(), r.vaddr.map(|v| v.saturating_add(r.len))));
-    }
-    out
+struct GroupOutcome {
+    located: Vec<Located>,
+    stats: ScanStats,
+    collected: Collected,
 }
 
 #[cfg(test)]
@@ -1252,42 +1138,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Tiny ranges are scanned in groups of about `GROUP_BYTES`, large ones
-    /// in chunk-sized pieces of their own, and together the pieces own each
-    /// byte once, in file order.
-    #[test]
-    fn small_pieces_are_grouped_and_large_ones_stand_alone() {
-        use crate::container::Region;
-        use crate::model::RegionKind;
-        let tiny = 100_000usize;
-        let big = 40usize << 20;
-        let mut regions: Vec<Region> = (0..tiny)
-            .map(|i| heap_region(16 * i as u64, 16, 0x1000_0000 + 0x2000 * i as u64))
-            .collect();
-        regions.push(Region {
-            file_offset: 16 * tiny as u64,
-            len: big as u64,
-            vaddr: None,
-            kind: RegionKind::Unknown,
-            name: None,
-            perms: None,
-        });
-        let file_len = 16 * tiny + big;
-        let map = minidump_map(regions);
-        let engine = Engine::new(&config(&Family::KEY_FORMATS)).unwrap();
-        let jobs = engine.jobs(&map, file_len);
-        assert_eq!(jobs.pieces.len(), tiny + 3); // 40 MiB in 16 MiB pieces
-        let mut at = 0;
-        for piece in &jobs.pieces {
-            assert_eq!(piece.owned.start, at);
-            assert_eq!(jobs.runs[piece.run], 0..file_len); // all of it follows on in the file
-            at = piece.owned.end;
-        }
-        assert_eq!(at, file_len);
-        // 1.6 MB of tiny ranges in two groups, then one group per big piece
-        let sizes: Vec<usize> = jobs.groups.iter().map(|g| g.len()).collect();
-        assert_eq!(sizes, vec![65_536, tiny - 65_536, 1, 1, 1]);
     }
 }
