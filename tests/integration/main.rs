@@ -1,0 +1,16 @@
+//! End-to-end tests: the real binary on real dumps (cores written by gdb's
+//! gcore and minidumps written by minidump-writer of a live process holding
+//! keys made by openssl, ssh-keygen and gpg), public sample minidumps, and
+//! hostile copies of all of them. One test binary, one module a subject.
+
+mod common;
+mod contract;
+mod false_positives;
+mod flags;
+mod hostile;
+mod live;
+mod planted;
+mod regressions;
+mod reports;
+mod rules;
+mod tokens;

@@ -1,0 +1,137 @@
+//! SARIF reports and baselines.
+
+use crate::common::*;
+
+/// SARIF 2.1.0: the same findings as JSON, with byte regions, addresses and
+/// key-identity fingerprints; valid for Microsoft's SARIF Multitool (run when
+/// `KEYSWEEP_SARIF_MULTITOOL` names it, as `.ci/run` does; required in CI).
+#[test]
+fn sarif_output_matches_json_and_validates() {
+    let inputs = [
+        dump("pem-ascii.core"),
+        fixtures().join("keys/der"),
+        PathBuf::from("/nonexistent/keysweep"),
+    ];
+    let args: Vec<&str> = inputs.iter().map(|p| s(p)).collect();
+    let (_, json) = scan_json(&args);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.sarif");
+    let mut sarif_args = vec!["scan", "--format", "sarif", "-o", s(&out)];
+    sarif_args.extend(&args);
+    let (code, _, _) = run(&sarif_args);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), json.findings.len());
+    for (r, f) in results.iter().zip(&json.findings) {
+        assert_eq!(r["ruleId"], f.rule_id.as_str());
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], f.rule_id.as_str());
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["byteOffset"], f.offset);
+        assert_eq!(region["byteLength"], f.length);
+        let id = r["partialFingerprints"]["keysweepKeyIdentity/v1"]
+            .as_str()
+            .unwrap();
+        if let Some(fp) = &f.fingerprint {
+            assert_eq!(id, fp);
+        }
+        assert_eq!(r["properties"]["address"].as_str(), f.address.as_deref());
+    }
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| {
+        n["level"] == "error"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("nonexistent")
+    }));
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+
+    match std::env::var("KEYSWEEP_SARIF_MULTITOOL") {
+        Ok(tool) => {
+            let validate = Command::new(tool)
+                .arg("validate")
+                .arg(&out)
+                .output()
+                .expect("run sarif-multitool");
+            let text = String::from_utf8_lossy(&validate.stdout).into_owned()
+                + &String::from_utf8_lossy(&validate.stderr);
+            assert!(validate.status.success(), "{text}");
+            assert!(!text.contains(": error "), "{text}");
+            assert!(text.contains("Analysis completed successfully"), "{text}");
+        }
+        Err(_) => assert!(
+            std::env::var("CI").is_err(),
+            "CI must provide KEYSWEEP_SARIF_MULTITOOL"
+        ),
+    }
+}
+
+/// A baseline made from one run silences exactly those findings in the next:
+/// by path and key by default, by key alone with --baseline-match fingerprint.
+#[test]
+fn baseline_silences_exactly_the_known_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("baseline.json");
+    let (code, _, err) = run(&["baseline", "-o", s(&base), s(&dump("pem-utf16.core"))]);
+    assert_eq!(code, 0, "{err}");
+    // the same dump: everything known, exit 0
+    let (code, report) = scan_json(&["--baseline", s(&base), s(&dump("pem-utf16.core"))]);
+    assert_eq!(
+        (
+            code,
+            report.findings.len(),
+            report.summary.findings_baselined
+        ),
+        (0, 0, 2)
+    );
+    // another dump of the same keys: new by path, known by fingerprint
+    let copy = tmp.path().join("service-2.core");
+    std::fs::copy(dump("pem-utf16.core"), &copy).unwrap();
+    let (code, report) = scan_json(&["--baseline", s(&base), s(&copy)]);
+    assert_eq!((code, report.findings.len()), (1, 2));
+    let (code, report) = scan_json(&[
+        "--baseline",
+        s(&base),
+        "--baseline-match",
+        "fingerprint",
+        s(&copy),
+    ]);
+    assert_eq!(
+        (
+            code,
+            report.findings.len(),
+            report.summary.findings_baselined
+        ),
+        (0, 0, 2)
+    );
+    // a dump with other keys is not silenced
+    let (code, report) = scan_json(&[
+        "--baseline",
+        s(&base),
+        "--baseline-match",
+        "fingerprint",
+        s(&dump("pem-ascii.core")),
+    ]);
+    assert_eq!(code, 1);
+    let ec_fp = expectations("pem-utf16")
+        .into_iter()
+        .find(|p| p.key_file.contains("ec-p256"))
+        .unwrap()
+        .fingerprint;
+    assert!(
+        report.findings.iter().all(|f| f.fingerprint != ec_fp),
+        "the EC key is in both dumps and known"
+    );
+    assert_eq!(report.findings.len(), expectations("pem-ascii").len() - 1);
+    // a broken baseline is a usage error
+    let bad = write(tmp.path(), "bad.json", b"{}");
+    assert_eq!(run(&["scan", "--baseline", s(&bad), s(&copy)]).0, 2);
+    assert_eq!(run(&["baseline", s(&copy)]).0, 2, "baseline needs -o");
+}
