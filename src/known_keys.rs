@@ -128,14 +128,14 @@ fn keys_in(bytes: &[u8], path: &Path) -> Vec<(Vec<u8>, String)> {
             None => vec![&value],
         };
         for (i, v) in list.into_iter().enumerate() {
-            if let Some(obj) = v.as_object() {
-                if let Some(spki) = jwk::public_spki(obj) {
-                    let kid = obj.get("kid").and_then(|k| k.as_str());
-                    out.push((
-                        spki,
-                        kid.map_or_else(|| format!("{file} key {}", i + 1), |k| format!("kid {k}")),
-                    ));
-                }
+            if let Some(obj) = v.as_object()
+                && let Some(spki) = jwk::public_spki(obj)
+            {
+                let kid = obj.get("kid").and_then(|k| k.as_str());
+                out.push((
+                    spki,
+                    kid.map_or_else(|| format!("{file} key {}", i + 1), |k| format!("kid {k}")),
+                ));
             }
         }
         return out;

@@ -189,11 +189,11 @@ fn merge_overlaps(mut regions: Vec<Region>) -> (Vec<Region>, usize) {
     for r in regions {
         match out.last_mut() {
             Some(last) if r.file_offset < last.file_end() => {
-                if let (Some(a), Some(b)) = (last.vaddr, r.vaddr) {
-                    if a.checked_add(r.file_offset - last.file_offset) != Some(b) {
-                        last.vaddr = None;
-                        conflicts += 1;
-                    }
+                if let (Some(a), Some(b)) = (last.vaddr, r.vaddr)
+                    && a.checked_add(r.file_offset - last.file_offset) != Some(b)
+                {
+                    last.vaddr = None;
+                    conflicts += 1;
                 }
                 if r.file_end() > last.file_end() {
                     last.len = r.file_end() - last.file_offset;

@@ -265,10 +265,10 @@ fn find_block_from_end(t: &[u8], anchor: usize) -> Option<Block<'_>> {
     let start = skip_space(t, i);
     // an intact BEGIN line for this label before the body: find_block owns the block
     let before = &t[start.saturating_sub(LOOKBEHIND + label.len())..start];
-    if let Some(b) = memchr::memmem::rfind(before, BEGIN) {
-        if before[b + BEGIN.len()..].starts_with(label) {
-            return None;
-        }
+    if let Some(b) = memchr::memmem::rfind(before, BEGIN)
+        && before[b + BEGIN.len()..].starts_with(label)
+    {
+        return None;
     }
     // a header line (`DEK-Info: ...,IV`) right before the body means it was not damaged
     if start > 0 && matches!(t[start - 1], b',' | b':') {

@@ -63,7 +63,7 @@ pub fn capi_rsa(b: &[u8]) -> Option<Blob> {
         return None;
     }
     let bits = u32_at(b, 12)? as usize;
-    if bits % 64 != 0 || !(512..=16384).contains(&bits) {
+    if !bits.is_multiple_of(64) || !(512..=16384).contains(&bits) {
         return None;
     }
     let e = BigUint::from(u32_at(b, 16)?);

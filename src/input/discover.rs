@@ -154,15 +154,15 @@ pub fn discover(
 fn walk(root: &Path, follow: bool, visited: &mut HashSet<(u64, u64)>, out: &mut Discovered) {
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        if let Ok(meta) = fs::metadata(&dir) {
-            if !visited.insert((meta.dev(), meta.ino())) {
-                out.skipped.push(Skipped {
-                    path: dir,
-                    reason: "directory already visited (symbolic link loop)".to_string(),
-                    is_error: false,
-                });
-                continue;
-            }
+        if let Ok(meta) = fs::metadata(&dir)
+            && !visited.insert((meta.dev(), meta.ino()))
+        {
+            out.skipped.push(Skipped {
+                path: dir,
+                reason: "directory already visited (symbolic link loop)".to_string(),
+                is_error: false,
+            });
+            continue;
         }
         let entries = match fs::read_dir(&dir) {
             Ok(rd) => rd,

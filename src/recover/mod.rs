@@ -96,7 +96,7 @@ impl Recovery {
         // keep to and so hide every key in it: it is searched at its file
         // offset's alignment as well (nothing more to do where they agree).
         let by_address = phases_of(start);
-        let by_file = (start % 4 != 0 && start % 4 != base % 4).then(|| phases_of(base));
+        let by_file = (!start.is_multiple_of(4) && start % 4 != base % 4).then(|| phases_of(base));
         if let Some(finder) = &self.aes {
             let mut schedules = Vec::new();
             finder.find(unit, owned.clone(), by_address.0, &mut schedules);

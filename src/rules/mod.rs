@@ -275,7 +275,7 @@ pub fn example_bytes(example: &str) -> Result<Vec<u8>, String> {
         return Ok(example.as_bytes().to_vec());
     };
     let hex: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err("hex example has an odd number of digits".to_string());
     }
     hex.chunks(2)

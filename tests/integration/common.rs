@@ -176,7 +176,7 @@ pub fn to_memory64(md: &[u8]) -> (Vec<u8>, usize, Vec<(u64, u64)>) {
         })
         .collect();
     let mut out = md.to_vec();
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
     let stream = out.len();

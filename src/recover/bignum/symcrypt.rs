@@ -68,7 +68,7 @@ pub(super) fn symcrypt_at(unit: &[u8], base: u64, at: usize, out: &mut Collected
     let e = (13..18)
         .filter_map(|i| {
             let off = at + 4 * i;
-            (off % 8 == 0).then(|| u64_at(unit, off)).flatten()
+            off.is_multiple_of(8).then(|| u64_at(unit, off)).flatten()
         })
         .find(|&v| v != 0)
         .unwrap_or(65537);
