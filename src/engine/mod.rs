@@ -217,10 +217,11 @@ impl Engine {
     /// from their anchors, and the recoveries, which have no anchor.
     pub fn new(config: &EngineConfig) -> anyhow::Result<Engine> {
         let mut detectors = crate::detect::detectors(&config.families);
-        if config.runs(Family::Tokens) && !config.rules.patterns().is_empty() {
-            detectors.push(Box::new(PatternDetector::new(
-                config.rules.patterns().to_vec(),
-            )));
+        if config.runs(Family::Tokens) {
+            let patterns = config.rules.patterns()?;
+            if !patterns.is_empty() {
+                detectors.push(Box::new(PatternDetector::new(patterns)));
+            }
         }
         let prefilter = Prefilter::new(&detectors)?;
         Ok(Engine {

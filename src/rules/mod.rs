@@ -10,6 +10,7 @@ use crate::model::Severity;
 use serde::Deserialize;
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The rule files compiled into the binary: name and content. A test keeps
 /// this table equal to the contents of `rules/`.
@@ -307,36 +308,33 @@ pub fn check_warnings(file: &str, rules: &[Rule]) -> Vec<RuleError> {
     out
 }
 
-/// Every rule one run knows, parsed and compiled once: the built-in rules,
-/// then the pattern rules of user rule files and gitleaks configurations.
-/// The engine runs its compiled patterns; reports and `--disable-rule` read
-/// its descriptions.
+/// Every rule one run knows, parsed once: the built-in rules, then the
+/// pattern rules of user rule files and gitleaks configurations. User rules
+/// are compiled when they are added, so a bad one fails before any scan;
+/// the built-in ones when an engine first runs the tokens family, so a scan
+/// without it pays nothing for them. The engine runs the compiled patterns;
+/// reports and `--disable-rule` read the descriptions.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     /// Every rule's description: the built-in ones first, in file order.
     rules: Vec<Rule>,
     /// How many of `rules` are built in.
     builtin: usize,
-    /// The compiled pattern rules (built-in and user), for the tokens family.
-    patterns: Vec<PatternRule>,
+    /// The built-in pattern rules, compiled on first use.
+    builtin_patterns: OnceLock<Result<Vec<PatternRule>, RuleError>>,
+    /// The user pattern rules, compiled.
+    user_patterns: Vec<PatternRule>,
 }
 
 impl RuleSet {
     /// The built-in rules alone.
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let rules = builtin()?;
-        let mut patterns = Vec::new();
-        for rule in rules.iter().filter(|r| r.is_pattern()) {
-            patterns.push(rule.compile().map_err(|message| RuleError {
-                file: "rules".to_string(),
-                rule_id: Some(rule.id.clone()),
-                message,
-            })?);
-        }
         Ok(RuleSet {
             builtin: rules.len(),
             rules,
-            patterns,
+            builtin_patterns: OnceLock::new(),
+            user_patterns: Vec::new(),
         })
     }
 
@@ -387,7 +385,7 @@ impl RuleSet {
 
     fn push(&mut self, rule: Rule, compiled: PatternRule) {
         self.rules.push(rule);
-        self.patterns.push(compiled);
+        self.user_patterns.push(compiled);
     }
 
     /// Whether a rule has this id.
@@ -405,9 +403,25 @@ impl RuleSet {
         self.rules.get(..self.builtin).unwrap_or_default()
     }
 
-    /// The compiled pattern rules, built-in and user.
-    pub fn patterns(&self) -> &[PatternRule] {
-        &self.patterns
+    /// The compiled pattern rules, built-in then user (the built-in ones are
+    /// compiled on the first call).
+    pub fn patterns(&self) -> Result<Vec<PatternRule>, RuleError> {
+        let builtin = self.builtin_patterns.get_or_init(|| {
+            self.builtin_rules()
+                .iter()
+                .filter(|r| r.is_pattern())
+                .map(|rule| {
+                    rule.compile().map_err(|message| RuleError {
+                        file: "rules".to_string(),
+                        rule_id: Some(rule.id.clone()),
+                        message,
+                    })
+                })
+                .collect()
+        });
+        let mut all = builtin.clone()?;
+        all.extend(self.user_patterns.iter().cloned());
+        Ok(all)
     }
 }
 
