@@ -10,6 +10,14 @@
 //! ([`model`], attributed to their regions) → [`report`] (json, jsonl,
 //! sarif, text). [`rules`] describes every finding a detector reports.
 //!
+//! Modules depend downward only, in this order (no import cycles):
+//! [`model`] (the JSON contract's types) ← [`keys`] (key model, validation,
+//! fingerprints) ← [`formats`] (serialised key decoders) ← [`container`],
+//! [`detect`], [`known_keys`] ← [`recover`] ← [`rules`] (the rule set) ←
+//! [`engine`] (built from an [`engine::EngineConfig`]) ← [`report`],
+//! [`baseline`], [`config`] (the flags, validated) ← [`app`] (the scan
+//! pipeline and the other subcommands).
+//!
 //! The library builds exactly what `keysweep scan` runs: flags resolve into
 //! a [`config::Config`], whose [`engine::EngineConfig`] builds the engine.
 //!
