@@ -18,7 +18,7 @@ use crate::report::{
 };
 use anyhow::Context;
 use pipeline::{
-    BaselineFilter, ClearProgress, InputOrder, MarkKnownKeys, PolicyFilter, Report, Tally,
+    ClearProgress, InputOrder, MarkKnownKeys, Report, Tally, baseline_filter, policy_filter,
 };
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -40,9 +40,9 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
 
     let mut chain = InputOrder::new(MarkKnownKeys {
         known: &config.known_keys,
-        inner: PolicyFilter::new(
+        inner: policy_filter(
             &config.policy,
-            BaselineFilter::new(
+            baseline_filter(
                 config.baseline.as_ref(),
                 Tally::new(ClearProgress::new(line, Report(reporter))),
             ),

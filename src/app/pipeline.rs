@@ -93,79 +93,59 @@ impl<S: Stage> Stage for MarkKnownKeys<'_, S> {
     }
 }
 
-/// Leaves out findings the policy flags exclude, counting them.
-pub struct PolicyFilter<'a, S> {
-    policy: &'a Policy,
+/// Leaves out the findings `keep` rejects, counting them into one field of
+/// the summary: the policy flags (`findings_filtered`) and the baseline
+/// (`findings_baselined`) are two of these.
+pub struct Filter<K, S> {
+    keep: K,
     left_out: usize,
+    count: fn(&mut Summary) -> &mut usize,
     inner: S,
 }
 
-impl<'a, S: Stage> PolicyFilter<'a, S> {
-    /// Apply `policy` before `inner`.
-    pub fn new(policy: &'a Policy, inner: S) -> Self {
-        PolicyFilter {
-            policy,
+impl<K: FnMut(&Finding) -> bool, S: Stage> Filter<K, S> {
+    /// Keep what `keep` accepts, count the rest into `count`, before `inner`.
+    pub fn new(keep: K, count: fn(&mut Summary) -> &mut usize, inner: S) -> Self {
+        Filter {
+            keep,
             left_out: 0,
+            count,
             inner,
         }
     }
 }
 
-impl<S: Stage> Stage for PolicyFilter<'_, S> {
+impl<K: FnMut(&Finding) -> bool, S: Stage> Stage for Filter<K, S> {
     fn file(&mut self, mut record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
         let before = findings.len();
-        let kept: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| self.policy.reports(f))
-            .collect();
+        let kept: Vec<Finding> = findings.into_iter().filter(|f| (self.keep)(f)).collect();
         self.left_out += before - kept.len();
         record.findings = kept.len();
         self.inner.file(record, kept)
     }
 
     fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
-        summary.findings_filtered += self.left_out;
+        *(self.count)(summary) += self.left_out;
         self.inner.finish(summary)
     }
 }
 
-/// Leaves out findings an earlier report already had, counting them.
-pub struct BaselineFilter<'a, S> {
-    baseline: Option<&'a Baseline>,
-    known: usize,
-    inner: S,
+/// The stage applying the policy flags ([`Policy`]).
+pub fn policy_filter<S: Stage>(policy: &Policy, inner: S) -> impl Stage {
+    Filter::new(
+        |f: &Finding| policy.reports(f),
+        |s| &mut s.findings_filtered,
+        inner,
+    )
 }
 
-impl<'a, S: Stage> BaselineFilter<'a, S> {
-    /// Apply `baseline` (when there is one) before `inner`.
-    pub fn new(baseline: Option<&'a Baseline>, inner: S) -> Self {
-        BaselineFilter {
-            baseline,
-            known: 0,
-            inner,
-        }
-    }
-}
-
-impl<S: Stage> Stage for BaselineFilter<'_, S> {
-    fn file(&mut self, mut record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
-        let Some(baseline) = self.baseline else {
-            return self.inner.file(record, findings);
-        };
-        let before = findings.len();
-        let kept: Vec<Finding> = findings
-            .into_iter()
-            .filter(|f| !baseline.contains(f))
-            .collect();
-        self.known += before - kept.len();
-        record.findings = kept.len();
-        self.inner.file(record, kept)
-    }
-
-    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
-        summary.findings_baselined += self.known;
-        self.inner.finish(summary)
-    }
+/// The stage leaving out what an earlier report (`--baseline`) already had.
+pub fn baseline_filter<S: Stage>(baseline: Option<&Baseline>, inner: S) -> impl Stage {
+    Filter::new(
+        move |f: &Finding| baseline.is_none_or(|b| !b.contains(f)),
+        |s| &mut s.findings_baselined,
+        inner,
+    )
 }
 
 /// Counts what is reported: files, errors, findings by severity.
@@ -282,7 +262,7 @@ mod tests {
         };
         let mut out = Collect::default();
         {
-            let mut chain = InputOrder::new(PolicyFilter::new(&policy, Tally::new(&mut out)));
+            let mut chain = InputOrder::new(policy_filter(&policy, Tally::new(&mut out)));
             let two = vec![
                 finding(Severity::Low, "a"),
                 finding(Severity::Critical, "b"),
