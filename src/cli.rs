@@ -180,6 +180,29 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = crate::engine::DEFAULT_MAX_PER_RULE)]
     pub max_findings_per_rule: usize,
 
+    /// Stop decoding an input's compressed layers and archive members after
+    /// SIZE decoded bytes (bytes, or K, M, G, T); what was cut off makes the
+    /// input's coverage partial.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64G")]
+    pub max_decoded_size: u64,
+
+    /// Stop decoding a stream that grows more than N times larger than its
+    /// compressed bytes once past its first 256 MiB (a decompression bomb);
+    /// the input's coverage is then partial.
+    #[arg(long, value_name = "N", default_value_t = crate::layers::DEFAULT_MAX_RATIO)]
+    pub max_expansion: u64,
+
+    /// Peel at most N wrappers inside one another (compression, archives,
+    /// crash-report formats); deeper ones are scanned as raw bytes and the
+    /// input's coverage is partial.
+    #[arg(long, value_name = "N", default_value_t = crate::layers::DEFAULT_MAX_DEPTH)]
+    pub max_depth: usize,
+
+    /// Exit with 2 (unless findings give 1) when any input's coverage is not
+    /// `full`: something in it could not be decoded or searched completely.
+    #[arg(long)]
+    pub fail_on_unscannable: bool,
+
     /// Suppress findings already present in this earlier JSON report (same
     /// rule and key; see --baseline-match). Suppressed findings are counted
     /// in the summary.

@@ -9,6 +9,7 @@ use crate::detect::Family;
 use crate::engine::{AesAlignment, EngineConfig};
 use crate::input::PathFilter;
 use crate::known_keys::KnownKeys;
+use crate::layers::Limits;
 use crate::model::{Finding, RegionKind, Severity};
 use crate::rules::RuleSet;
 use std::io::{self, IsTerminal};
@@ -43,6 +44,10 @@ pub struct Config {
     pub baseline: Option<Baseline>,
     /// Exit 1 only for findings at or above this severity.
     pub fail_on: Severity,
+    /// Exit 2 when an input's coverage is not `full` (and nothing was found).
+    pub fail_on_unscannable: bool,
+    /// What peeling an input's wrappers may cost.
+    pub limits: Limits,
     /// Report format, resolved from the flag and whether stdout is a terminal.
     pub format: Format,
     /// Report file; standard output when absent.
@@ -132,6 +137,12 @@ impl Config {
             },
             baseline,
             fail_on: args.fail_on.unwrap_or(Severity::Low),
+            fail_on_unscannable: args.fail_on_unscannable,
+            limits: Limits {
+                max_decoded: args.max_decoded_size,
+                max_ratio: args.max_expansion.max(1),
+                max_depth: args.max_depth,
+            },
             format,
             output: args.output,
             color,

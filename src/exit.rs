@@ -27,8 +27,9 @@ impl ExitStatus {
 
     /// The status of a scan whose report closed with `summary`: findings at
     /// or above `fail_on`, merged with an error for any input that could
-    /// not be scanned completely.
-    pub fn of(summary: &Summary, fail_on: Severity) -> ExitStatus {
+    /// not be scanned completely, and, with `fail_on_unscannable`, for any
+    /// input whose coverage is not `full`.
+    pub fn of(summary: &Summary, fail_on: Severity, fail_on_unscannable: bool) -> ExitStatus {
         let s = &summary.by_severity;
         let failing = [
             (Severity::Critical, s.critical),
@@ -43,7 +44,8 @@ impl ExitStatus {
         } else {
             ExitStatus::Clean
         };
-        let errors = if summary.files_with_errors > 0 {
+        let unscannable = summary.coverage.partial + summary.coverage.none > 0;
+        let errors = if summary.files_with_errors > 0 || (fail_on_unscannable && unscannable) {
             ExitStatus::Error
         } else {
             ExitStatus::Clean
@@ -76,12 +78,16 @@ mod tests {
     fn a_summary_fails_on_findings_at_the_threshold_and_errors() {
         use crate::model::{Severity, Summary};
         let mut s = Summary::default();
-        assert_eq!(super::ExitStatus::of(&s, Severity::Low), Clean);
+        assert_eq!(super::ExitStatus::of(&s, Severity::Low, false), Clean);
         s.by_severity.medium = 1;
-        assert_eq!(super::ExitStatus::of(&s, Severity::High), Clean);
-        assert_eq!(super::ExitStatus::of(&s, Severity::Medium), Findings);
+        assert_eq!(super::ExitStatus::of(&s, Severity::High, false), Clean);
+        assert_eq!(super::ExitStatus::of(&s, Severity::Medium, false), Findings);
         s.files_with_errors = 1;
-        assert_eq!(super::ExitStatus::of(&s, Severity::High), Error);
-        assert_eq!(super::ExitStatus::of(&s, Severity::Low), Findings);
+        assert_eq!(super::ExitStatus::of(&s, Severity::High, false), Error);
+        assert_eq!(super::ExitStatus::of(&s, Severity::Low, false), Findings);
+        let mut partial = Summary::default();
+        partial.coverage.partial = 1;
+        assert_eq!(super::ExitStatus::of(&partial, Severity::Low, false), Clean);
+        assert_eq!(super::ExitStatus::of(&partial, Severity::Low, true), Error);
     }
 }

@@ -3,7 +3,8 @@
 //! other memory images, and reports each find with where it sat in the
 //! process and which key it is.
 //!
-//! The data flows one way: [`input`] (paths to files) → [`container`] (a file
+//! The data flows one way: [`input`] (paths to files) → [`layers`]
+//! (compression, archives and crash-report wrappers peeled) → [`container`] (a file
 //! to memory regions) → [`engine`] (one prefilter pass, in parallel) →
 //! [`detect`] (confirm, decode, validate), next to [`recover`] (AES key
 //! schedules and RSA limb arrays, which have no anchor) → findings
@@ -12,7 +13,7 @@
 //!
 //! Modules depend downward only, in this order (no import cycles):
 //! [`model`] (the JSON contract's types) ← [`keys`] (key model, validation,
-//! fingerprints) ← [`formats`] (serialised key decoders) ← [`container`],
+//! fingerprints) ← [`formats`] (serialised key decoders) ← [`layers`], [`container`],
 //! [`detect`], [`known_keys`] ← [`recover`] ← [`rules`] (the rule set) ←
 //! [`engine`] (built from an [`engine::EngineConfig`]) ← [`report`],
 //! [`baseline`], [`config`] (the flags, validated) ← [`app`] (the scan
@@ -30,11 +31,15 @@
 //! };
 //! let config = Config::from_args(args).unwrap();
 //! let engine = Engine::new(&config.engine).unwrap();
-//! let (input, findings) = app::scan_file(&engine, std::path::Path::new("core.1234"), false);
-//! for f in &findings {
-//!     println!("{} at {:#x}: {:?}", f.kind, f.offset, f.fingerprint);
+//! let options = app::ScanOptions { show_secrets: false, limits: config.limits };
+//! let path = std::path::Path::new("core.1234");
+//! // one outcome for a plain file, one per member of an archive
+//! for (input, findings) in app::scan_file(&engine, path, &options, &Default::default()) {
+//!     println!("{} ({:?}): {:?}", input.path, input.layers, input.coverage.status);
+//!     for f in &findings {
+//!         println!("{} at {:#x}: {:?}", f.kind, f.offset, f.fingerprint);
+//!     }
 //! }
-//! # let _ = input;
 //! ```
 #![doc = ""]
 #![doc = include_str!("../docs/json-contract.md")]
@@ -52,6 +57,7 @@ pub mod formats;
 pub mod input;
 pub mod keys;
 pub mod known_keys;
+pub mod layers;
 pub mod model;
 pub mod progress;
 pub mod recover;

@@ -373,6 +373,82 @@ pub struct InputRecord {
     /// Why the path was deliberately left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// The wrappers peeled and the container read, outermost first
+    /// (`["zstd", "tar", "elf-core"]`); empty when nothing was read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// How completely the input was seen.
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// How completely an input was seen: `full` only when every byte beneath
+/// every wrapper was decoded and scanned, with no search cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoverageStatus {
+    /// Everything was seen.
+    #[default]
+    Full,
+    /// Something was seen, something was not: the reasons say what.
+    Partial,
+    /// Nothing could be decoded.
+    None,
+}
+
+impl CoverageStatus {
+    /// The name used in every report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageStatus::Full => "full",
+            CoverageStatus::Partial => "partial",
+            CoverageStatus::None => "none",
+        }
+    }
+}
+
+/// The coverage verdict of one input and why it is not `full`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    /// The verdict.
+    pub status: CoverageStatus,
+    /// What was not seen, one reason each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+impl Coverage {
+    /// Lower the verdict to at most `status` (a `none` stays `none`), saying why.
+    pub fn lower(&mut self, status: CoverageStatus, reason: impl Into<String>) {
+        self.status = self.status.max(status);
+        let reason = reason.into();
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+
+    /// Fold in what another step saw.
+    pub fn merge(&mut self, other: &Coverage) {
+        self.status = self.status.max(other.status);
+        for r in &other.reasons {
+            if !self.reasons.contains(r) {
+                self.reasons.push(r.clone());
+            }
+        }
+    }
+}
+
+/// Inputs by coverage verdict.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageCounts {
+    /// Inputs seen completely.
+    pub full: usize,
+    /// Inputs seen in part.
+    pub partial: usize,
+    /// Inputs of which nothing could be decoded (or that were left out).
+    pub none: usize,
 }
 
 impl InputRecord {
@@ -391,8 +467,13 @@ impl InputRecord {
             findings: 0,
             process: None,
             warnings: Vec::new(),
+            coverage: Coverage {
+                status: CoverageStatus::None,
+                reasons: error.iter().chain(&skipped).cloned().collect(),
+            },
             error,
             skipped,
+            layers: Vec::new(),
         }
     }
 }
@@ -443,6 +524,9 @@ pub struct Summary {
     pub findings_baselined: usize,
     /// Reported findings by severity.
     pub by_severity: BySeverity,
+    /// Inputs by coverage verdict.
+    #[serde(default)]
+    pub coverage: CoverageCounts,
     /// Wall-clock time of the scan.
     pub elapsed_seconds: f64,
 }
@@ -457,6 +541,11 @@ impl Summary {
         }
         if input.error.is_some() {
             self.files_with_errors += 1;
+        }
+        match input.coverage.status {
+            CoverageStatus::Full => self.coverage.full += 1,
+            CoverageStatus::Partial => self.coverage.partial += 1,
+            CoverageStatus::None => self.coverage.none += 1,
         }
         self.bytes_scanned += input.bytes_scanned;
         self.findings += findings.len();

@@ -31,5 +31,6 @@ pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container:
         regions,
         warnings: Vec::new(),
         process: None,
+        incomplete: Vec::new(),
     }
 }

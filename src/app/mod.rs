@@ -4,14 +4,14 @@
 
 pub mod commands;
 pub mod pipeline;
+pub mod scan;
 
 use crate::cli::Format;
 use crate::config::Config;
-use crate::container;
-use crate::engine::{Engine, attribute};
+use crate::engine::Engine;
 use crate::exit::ExitStatus;
-use crate::input::{self, Discovered, FileSource};
-use crate::model::{ContainerKind, Finding, InputRecord, Summary};
+use crate::input::{self, Discovered};
+use crate::model::{InputRecord, Summary};
 use crate::progress::{self, Progress};
 use crate::report::{
     ReportSink, json::JsonSink, jsonl::JsonlSink, sarif::SarifSink, text::TextSink,
@@ -21,6 +21,7 @@ use pipeline::{
     ClearProgress, InputOrder, MarkKnownKeys, Report, Tally, baseline_filter, policy_filter,
 };
 use rayon::prelude::*;
+pub use scan::{Outcome, ScanOptions, scan_file};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
@@ -48,13 +49,17 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
             ),
         ),
     });
+    let options = ScanOptions {
+        show_secrets: config.show_secrets,
+        limits: config.limits,
+    };
     let scanned = scan_in_parallel(
         &pool,
         &engine,
         &discovered.files,
-        config.show_secrets,
+        &options,
         &progress,
-        |i, record, findings| chain.put(i, record, findings),
+        |i, outcomes| chain.put(i, outcomes),
     );
     handle_write(scanned)?;
     for (k, s) in discovered.skipped.iter().enumerate() {
@@ -64,14 +69,18 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         } else {
             InputRecord::not_scanned(path, None, Some(s.reason.clone()))
         };
-        handle_write(chain.put(discovered.files.len() + k, record, Vec::new()))?;
+        handle_write(chain.put(discovered.files.len() + k, vec![(record, Vec::new())]))?;
     }
     let mut summary = Summary {
         elapsed_seconds: started.elapsed().as_secs_f64(),
         ..Summary::default()
     };
     handle_write(chain.finish(&mut summary))?;
-    Ok(ExitStatus::of(&summary, config.fail_on))
+    Ok(ExitStatus::of(
+        &summary,
+        config.fail_on,
+        config.fail_on_unscannable,
+    ))
 }
 
 /// The inputs: the paths given and listed, walked and filtered.
@@ -141,18 +150,18 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     Ok(pool.build()?)
 }
 
-/// Scan `files` on `pool`, handing each outcome, with its index in `files`,
-/// to `done` on this thread as soon as it is ready (in any order). Stops at
-/// the first error `done` returns.
+/// Scan `files` on `pool`, handing each file's outcomes, with its index in
+/// `files`, to `done` on this thread as soon as they are ready (in any
+/// order). Stops at the first error `done` returns.
 fn scan_in_parallel(
     pool: &rayon::ThreadPool,
     engine: &Engine,
     files: &[PathBuf],
-    show_secrets: bool,
+    options: &ScanOptions,
     progress: &Progress,
-    mut done: impl FnMut(usize, InputRecord, Vec<Finding>) -> io::Result<()>,
+    mut done: impl FnMut(usize, Vec<Outcome>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let (tx, rx) = mpsc::channel::<(usize, InputRecord, Vec<Finding>)>();
+    let (tx, rx) = mpsc::channel::<(usize, Vec<Outcome>)>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
@@ -160,136 +169,15 @@ fn scan_in_parallel(
                     .par_iter()
                     .enumerate()
                     .for_each_with(tx, |tx, (i, path)| {
-                        let (record, findings) =
-                            scan_file_counted(engine, path, show_secrets, progress);
-                        let _ = tx.send((i, record, findings));
+                        let _ = tx.send((i, scan_file(engine, path, options, progress)));
                     });
             });
         });
-        for (i, record, findings) in rx {
-            done(i, record, findings)?;
+        for (i, outcomes) in rx {
+            done(i, outcomes)?;
         }
         Ok(())
     })
-}
-
-/// Scan one file: everything the report needs about it.
-pub fn scan_file(engine: &Engine, path: &Path, show_secrets: bool) -> (InputRecord, Vec<Finding>) {
-    scan_file_counted(engine, path, show_secrets, &Progress::default())
-}
-
-/// [`scan_file`], counting the bytes scanned into `progress` as it goes.
-pub fn scan_file_counted(
-    engine: &Engine,
-    path: &Path,
-    show_secrets: bool,
-    progress: &Progress,
-) -> (InputRecord, Vec<Finding>) {
-    let display = path.display().to_string();
-    // Defence in depth: a bug that panics on some input costs that input, never the scan.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_file_inner(engine, path, &display, show_secrets, progress)
-    }));
-    match result {
-        Ok(r) => r,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let error = format!("internal error while scanning (please report this): {what}");
-            (
-                InputRecord::not_scanned(display, Some(error), None),
-                Vec::new(),
-            )
-        }
-    }
-}
-
-fn scan_file_inner(
-    engine: &Engine,
-    path: &Path,
-    display: &str,
-    show_secrets: bool,
-    progress: &Progress,
-) -> (InputRecord, Vec<Finding>) {
-    let (source, size) = match input::open(path) {
-        Ok(s) => s,
-        Err(e) => {
-            return (
-                InputRecord::not_scanned(display.to_string(), Some(e.to_string()), None),
-                Vec::new(),
-            );
-        }
-    };
-    let mut record = InputRecord::not_scanned(display.to_string(), None, None);
-    record.size = size;
-    let findings = match source {
-        FileSource::Empty => {
-            record.container = Some(ContainerKind::Raw);
-            Vec::new()
-        }
-        FileSource::Mapped(bytes) => {
-            // a file truncated under us reads as zeros instead of killing the scan
-            let guard = crate::input::sigbus::Guard::new(bytes.as_ptr(), bytes.len());
-            let map = container::map_container(&bytes);
-            let (located, stats) = engine.scan_mapped_with(&bytes, &map, &|range| {
-                progress.add(range.len() as u64);
-                crate::input::release(&bytes, range)
-            });
-            record.container = Some(map.container);
-            record.regions = map.memory_region_count();
-            record.bytes_scanned = stats.bytes;
-            record.process = map.process.clone();
-            record.warnings = map.warnings.clone();
-            record.warnings.extend(stats.warnings);
-            if guard.shrank() {
-                record.error = Some(
-                    "the file shrank while it was being scanned; the bytes past its new end were read as zeros"
-                        .to_string(),
-                );
-            }
-            located
-                .into_iter()
-                .map(|l| {
-                    attribute::finding(display, l.file_offset, l.detection, &map, show_secrets)
-                })
-                .collect()
-        }
-        FileSource::Stream(mut file) => {
-            record.container = Some(ContainerKind::Raw);
-            record
-                .warnings
-                .push("file cannot be memory-mapped; scanned as a stream of raw bytes (RSA keys held as numbers are only looked for in mapped files)".to_string());
-            let map = container::MemoryMap::raw(u64::MAX, ContainerKind::Raw, Vec::new());
-            match engine.scan_reader(&mut file) {
-                Ok((located, stats)) => {
-                    progress.add(stats.bytes);
-                    record.bytes_scanned = stats.bytes;
-                    record.size = record.size.max(stats.bytes);
-                    located
-                        .into_iter()
-                        .map(|l| {
-                            attribute::finding(
-                                display,
-                                l.file_offset,
-                                l.detection,
-                                &map,
-                                show_secrets,
-                            )
-                        })
-                        .collect()
-                }
-                Err(e) => {
-                    record.error = Some(format!("read error: {e}"));
-                    Vec::new()
-                }
-            }
-        }
-    };
-    record.findings = findings.len();
-    (record, findings)
 }
 
 /// A closed pipe (`keysweep ... | head`) ends the report quietly; other write errors are errors.

@@ -39,7 +39,7 @@ impl Stage for Report {
 /// passed, so the report lists inputs in the order they were given.
 pub struct InputOrder<S> {
     next: usize,
-    pending: BTreeMap<usize, (InputRecord, Vec<Finding>)>,
+    pending: BTreeMap<usize, Vec<(InputRecord, Vec<Finding>)>>,
     inner: S,
 }
 
@@ -53,17 +53,19 @@ impl<S: Stage> InputOrder<S> {
         }
     }
 
-    /// The outcome of input number `index`.
+    /// The outcomes of input number `index` (one for a plain file, one
+    /// per member of an archive), in their order.
     pub fn put(
         &mut self,
         index: usize,
-        record: InputRecord,
-        findings: Vec<Finding>,
+        outcomes: Vec<(InputRecord, Vec<Finding>)>,
     ) -> io::Result<()> {
-        self.pending.insert(index, (record, findings));
-        while let Some((record, findings)) = self.pending.remove(&self.next) {
-            self.inner.file(record, findings)?;
+        self.pending.insert(index, outcomes);
+        while let Some(outcomes) = self.pending.remove(&self.next) {
             self.next += 1;
+            for (record, findings) in outcomes {
+                self.inner.file(record, findings)?;
+            }
         }
         Ok(())
     }
@@ -181,6 +183,9 @@ impl<S: Stage> Stage for Tally<S> {
         summary.by_severity.high += t.by_severity.high;
         summary.by_severity.medium += t.by_severity.medium;
         summary.by_severity.low += t.by_severity.low;
+        summary.coverage.full += t.coverage.full;
+        summary.coverage.partial += t.coverage.partial;
+        summary.coverage.none += t.coverage.none;
         self.inner.finish(summary)
     }
 }
@@ -267,10 +272,13 @@ mod tests {
                 finding(Severity::Low, "a"),
                 finding(Severity::Critical, "b"),
             ];
-            chain.put(2, record("c", 2), two).unwrap();
-            chain.put(1, record("b", 0), Vec::new()).unwrap();
+            chain.put(2, vec![(record("c", 2), two)]).unwrap();
+            chain.put(1, vec![(record("b", 0), Vec::new())]).unwrap();
             chain
-                .put(0, record("a", 1), vec![finding(Severity::High, "c")])
+                .put(
+                    0,
+                    vec![(record("a", 1), vec![finding(Severity::High, "c")])],
+                )
                 .unwrap();
             let mut summary = Summary::default();
             chain.finish(&mut summary).unwrap();

@@ -131,6 +131,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         });
     }
     if past_eof > 0 {
+        // (normalising the map makes the coverage partial for them)
         warnings.push(format!(
             "{past_eof} PT_LOAD segment(s) extend past the end of the file (truncated core); the bytes present were scanned"
         ));
@@ -140,6 +141,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         regions,
         warnings,
         process: super::ProcessInfo::new(notes.pid, notes.command),
+        incomplete: Vec::new(),
     }
 }
 

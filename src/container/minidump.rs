@@ -49,7 +49,9 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     let mut regions = Vec::new();
     let mut labels = Vec::new();
     let mut process = None;
+    let mut incomplete = Vec::new();
     let declared_streams = le_u32(bytes, 8).map_or(0, u64::from);
+    let has_memory64;
     let parsed = if declared_streams > MAX_STREAMS {
         Err(format!(
             "the header declares {declared_streams} streams, more than the {MAX_STREAMS} keysweep reads"
@@ -59,12 +61,13 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     };
     match parsed {
         Ok(dump) => {
-            memory_regions(&dump, bytes, &mut regions, &mut warnings);
+            memory_regions(&dump, bytes, &mut regions, &mut warnings, &mut incomplete);
             collect_labels(&dump, bytes, &mut labels, &mut process, &mut warnings);
             let streams: Vec<_> = dump
                 .all_streams()
                 .map(|d| (d.stream_type, (d.location.rva, d.location.data_size)))
                 .collect();
+            has_memory64 = streams.iter().any(|s| s.0 == MEMORY64_LIST_STREAM);
             regions.extend(stream_regions(&streams));
         }
         Err(e) => {
@@ -72,8 +75,16 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
                 "minidump header or directory rejected ({e}); walking the directory directly"
             ));
             let streams = directory(bytes, &mut warnings);
+            has_memory64 = streams.iter().any(|s| s.0 == MEMORY64_LIST_STREAM);
             for &(stream_type, location) in &streams {
-                walk_memory_stream(bytes, stream_type, location, &mut regions, &mut warnings);
+                walk_memory_stream(
+                    bytes,
+                    stream_type,
+                    location,
+                    &mut regions,
+                    &mut warnings,
+                    &mut incomplete,
+                );
             }
             regions.extend(stream_regions(&streams));
         }
@@ -84,12 +95,41 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         );
     }
     label_regions(&mut regions, labels);
+    if let Some(why) = memory_missing(&regions, has_memory64) {
+        incomplete.push(why);
+    }
     MemoryMap {
         container: ContainerKind::Minidump,
         regions,
         warnings,
         process,
+        incomplete,
     }
+}
+
+/// Memory outside thread stacks under which a dump without a Memory64List
+/// counts as holding no heap: Breakpad-style dumps keep stacks and 256-byte
+/// snippets around pointers, a few KiB in all.
+const MIN_HEAP_BYTES: u64 = 64 << 10;
+
+/// Why a dump's memory cannot hold the heap, if it cannot: no memory at
+/// all, or (without a full-memory Memory64List) little beyond thread stacks.
+fn memory_missing(regions: &[Region], has_memory64: bool) -> Option<String> {
+    let memory = || regions.iter().filter(|r| r.vaddr.is_some());
+    if memory().next().is_none() {
+        return Some(
+            "the minidump holds no process memory: only its streams were scanned".to_string(),
+        );
+    }
+    let beyond_stacks: u64 = memory()
+        .filter(|r| r.kind != RegionKind::Stack)
+        .map(|r| r.len)
+        .sum();
+    (!has_memory64 && beyond_stacks < MIN_HEAP_BYTES).then(|| {
+        format!(
+            "the minidump holds thread stacks and only {beyond_stacks} bytes of other memory (no full-memory list): most of the heap is not in the dump, and keys there cannot be seen"
+        )
+    })
 }
 
 fn memory_regions(
@@ -97,17 +137,21 @@ fn memory_regions(
     bytes: &[u8],
     regions: &mut Vec<Region>,
     warnings: &mut Vec<String>,
+    incomplete: &mut Vec<String>,
 ) {
     // The crate reads every descriptor a list declares; past our cap the
     // walker reads the first ones and the bytes of the rest stay metadata.
-    let walk = |regions: &mut Vec<Region>, warnings: &mut Vec<String>, ty| {
+    let walk = |regions: &mut Vec<Region>,
+                warnings: &mut Vec<String>,
+                incomplete: &mut Vec<String>,
+                ty| {
         if let Some(loc) = stream_location(dump, ty) {
-            walk_memory_stream(bytes, ty, loc, regions, warnings);
+            walk_memory_stream(bytes, ty, loc, regions, warnings, incomplete);
         }
     };
     let declared = declared_count(dump, bytes, MEMORY_LIST_STREAM);
     if declared.is_some_and(|n| n > MAX_DESCRIPTORS) {
-        walk(regions, warnings, MEMORY_LIST_STREAM);
+        walk(regions, warnings, incomplete, MEMORY_LIST_STREAM);
     } else {
         match dump.get_stream::<MinidumpMemoryList>() {
             Ok(list) => {
@@ -122,10 +166,12 @@ fn memory_regions(
                 // the crate drops descriptors whose data is not in the file; say so
                 let kept = (regions.len() - before) as u64;
                 if let Some(declared) = declared.filter(|&d| d > kept) {
-                    warnings.push(format!(
+                    let why = format!(
                         "MemoryList: {} of {declared} ranges point outside the file (truncated or corrupt dump) and were skipped",
                         declared - kept
-                    ));
+                    );
+                    warnings.push(why.clone());
+                    incomplete.push(why);
                 }
             }
             Err(minidump::Error::StreamNotFound) => {}
@@ -133,12 +179,12 @@ fn memory_regions(
                 warnings.push(format!(
                     "MemoryListStream rejected by parser ({e}); reading its descriptors directly"
                 ));
-                walk(regions, warnings, MEMORY_LIST_STREAM);
+                walk(regions, warnings, incomplete, MEMORY_LIST_STREAM);
             }
         }
     }
     if declared_count(dump, bytes, MEMORY64_LIST_STREAM).is_some_and(|n| n > MAX_DESCRIPTORS) {
-        walk(regions, warnings, MEMORY64_LIST_STREAM);
+        walk(regions, warnings, incomplete, MEMORY64_LIST_STREAM);
         return;
     }
     match dump.get_stream::<MinidumpMemory64List>() {
@@ -158,7 +204,7 @@ fn memory_regions(
             warnings.push(format!(
                 "Memory64ListStream rejected by parser ({e}); reading its descriptors directly"
             ));
-            walk(regions, warnings, MEMORY64_LIST_STREAM);
+            walk(regions, warnings, incomplete, MEMORY64_LIST_STREAM);
         }
     }
 }
@@ -264,16 +310,23 @@ fn memory_region(file_offset: u64, len: u64, vaddr: u64) -> Region {
 
 /// Say why a memory list yields fewer descriptors than it declares: the
 /// stream or file ends first, or keysweep's cap on ranges is reached.
-fn capped_warning(list: &str, declared: u64, fit: u64, read: u64, warnings: &mut Vec<String>) {
+fn capped_warning(
+    list: &str,
+    declared: u64,
+    fit: u64,
+    read: u64,
+    warnings: &mut Vec<String>,
+    incomplete: &mut Vec<String>,
+) {
     if read < declared.min(fit) {
         warnings.push(format!(
             "{list} declares {declared} ranges; keysweep reads {MAX_DESCRIPTORS} ranges per dump, and the bytes of the other {} are scanned without addresses",
             declared.min(fit) - read
         ));
     } else if read < declared {
-        warnings.push(format!(
-            "{list} names {declared} ranges, {read} descriptors readable"
-        ));
+        let why = format!("{list} names {declared} ranges, {read} descriptors readable");
+        warnings.push(why.clone());
+        incomplete.push(why);
     }
 }
 
@@ -304,6 +357,7 @@ fn walk_memory_stream(
     (rva, size): (u32, u32),
     regions: &mut Vec<Region>,
     warnings: &mut Vec<String>,
+    incomplete: &mut Vec<String>,
 ) {
     let rva = rva as usize;
     let stream_end = rva.saturating_add(size as usize).min(bytes.len());
@@ -325,7 +379,7 @@ fn walk_memory_stream(
             };
             let fit = (stream_end.saturating_sub(first) / 16) as u64;
             let n = u64::from(count).min(fit).min(budget);
-            capped_warning("MemoryList", u64::from(count), fit, n, warnings);
+            capped_warning("MemoryList", u64::from(count), fit, n, warnings, incomplete);
             for i in 0..n as usize {
                 let off = first + i * 16;
                 let (Some(start), Some(len), Some(data_rva)) = (
@@ -347,7 +401,7 @@ fn walk_memory_stream(
             };
             let fit = (stream_end.saturating_sub(rva + 16) / 16) as u64;
             let n = count.min(fit).min(budget);
-            capped_warning("Memory64List", count, fit, n, warnings);
+            capped_warning("Memory64List", count, fit, n, warnings, incomplete);
             let mut data_off = base_rva;
             for i in 0..n as usize {
                 let off = rva + 16 + i * 16;

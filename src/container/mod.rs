@@ -46,6 +46,10 @@ pub struct MemoryMap {
     pub warnings: Vec<String>,
     /// The dumped process, when the container names it.
     pub process: Option<ProcessInfo>,
+    /// What the container says was not captured or is not in the file (a
+    /// core cut short, a minidump without heap memory): each makes the
+    /// input's coverage partial.
+    pub incomplete: Vec<String>,
 }
 
 impl MemoryMap {
@@ -68,6 +72,7 @@ impl MemoryMap {
             regions,
             warnings,
             process: None,
+            incomplete: Vec::new(),
         }
     }
 
@@ -140,9 +145,14 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
 /// the overlap stays whole), and metadata such as a stream whose size reaches
 /// into memory bytes yields those bytes to the memory range.
 pub fn normalize(mut map: MemoryMap, file_len: u64) -> MemoryMap {
+    let mut cut = 0usize;
     let (memory, named): (Vec<Region>, Vec<Region>) = std::mem::take(&mut map.regions)
         .into_iter()
         .filter_map(|mut r| {
+            let past_end = r.file_end() > file_len;
+            if past_end && r.kind != RegionKind::Metadata {
+                cut += 1;
+            }
             if r.file_offset >= file_len {
                 return None;
             }
@@ -150,6 +160,11 @@ pub fn normalize(mut map: MemoryMap, file_len: u64) -> MemoryMap {
             (r.len > 0).then_some(r)
         })
         .partition(|r| r.kind != RegionKind::Metadata);
+    if cut > 0 {
+        map.incomplete.push(format!(
+            "{cut} memory range(s) extend past the end of the file (a truncated dump): their missing bytes were not seen"
+        ));
+    }
     let (memory, conflicts) = merge_overlaps(memory);
     if conflicts > 0 {
         map.warnings.push(format!(
@@ -267,6 +282,7 @@ mod tests {
             ],
             warnings: vec![],
             process: None,
+            incomplete: Vec::new(),
         };
         let map = normalize(map, 1000);
         let spans: Vec<_> = map
@@ -304,6 +320,7 @@ mod tests {
             ],
             warnings: vec![],
             process: None,
+            incomplete: Vec::new(),
         };
         let map = normalize(map, 200);
         assert_eq!(map.regions.len(), 3);
@@ -333,6 +350,7 @@ mod tests {
             ],
             warnings: vec![],
             process: None,
+            incomplete: Vec::new(),
         };
         let map = normalize(map, 600);
         let spans: Vec<_> = map

@@ -45,8 +45,11 @@ pub struct ScanStats {
     pub bytes: u64,
     /// Prefilter hits handed to detectors.
     pub candidates: u64,
-    /// Limits the recoveries reached in this file, for its warnings.
+    /// What the file's warnings say: findings left out past the per-rule
+    /// limit, and the limits the recoveries reached.
     pub warnings: Vec<String>,
+    /// Searches cut short by their limits: each makes the coverage partial.
+    pub incomplete: Vec<String>,
     /// Findings left out of the report, by rule, past the per-rule limit.
     pub dropped: BTreeMap<&'static str, u64>,
 }
@@ -335,7 +338,8 @@ impl Engine {
                     detection,
                 }),
         );
-        stats.warnings = warnings;
+        stats.warnings = warnings.clone();
+        stats.incomplete = warnings;
         self.finish_found(found, stats)
     }
 

@@ -4,6 +4,8 @@
 mod discover;
 pub mod sigbus;
 mod source;
+mod xattr;
 
 pub use discover::{Discovered, PathFilter, Skipped, discover, read_path_list};
 pub use source::{FileSource, STDIN_PATH, open, release};
+pub use xattr::coredump_process;

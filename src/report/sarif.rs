@@ -5,8 +5,8 @@
 //! line, so the same key in a new dump is recognised as the same result.
 
 use super::ReportSink;
+use crate::model::{CoverageStatus, InputRecord, Summary, Tool};
 use crate::model::{Finding, Severity};
-use crate::model::{InputRecord, Summary, Tool};
 use crate::rules::Rule;
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -96,6 +96,26 @@ impl<W: Write> ReportSink for SarifSink<W> {
             self.notifications.push(json!({
                 "level": "error",
                 "message": { "text": format!("{}: {error}", input.path) },
+                "locations": location,
+            }));
+        }
+        if input.coverage.status != CoverageStatus::Full
+            && input.error.is_none()
+            && input.skipped.is_none()
+        {
+            let level = if input.coverage.status == CoverageStatus::None {
+                "error"
+            } else {
+                "warning"
+            };
+            self.notifications.push(json!({
+                "level": level,
+                "message": { "text": format!(
+                    "{}: coverage {}: {}",
+                    input.path,
+                    input.coverage.status.as_str(),
+                    input.coverage.reasons.join("; ")
+                ) },
                 "locations": location,
             }));
         }
@@ -217,6 +237,7 @@ impl<W: Write> ReportSink for SarifSink<W> {
                     "filesScanned": summary.files,
                     "bytesScanned": summary.bytes_scanned,
                     "findingsFiltered": summary.findings_filtered,
+                    "coverage": summary.coverage,
                 },
             }],
         });

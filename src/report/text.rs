@@ -4,7 +4,7 @@
 
 use super::ReportSink;
 use crate::model::Finding;
-use crate::model::{InputRecord, Summary};
+use crate::model::{CoverageStatus, InputRecord, Summary};
 use std::io::{self, Write};
 
 /// Writes a readable report as files finish.
@@ -75,17 +75,33 @@ impl<W: Write> ReportSink for TextSink<W> {
             let label = self.paint("1;31", "error");
             writeln!(self.out, "{path}: {label}: {}", sanitize(err))?;
         }
-        if findings.is_empty() && input.warnings.is_empty() {
+        let full = input.coverage.status == CoverageStatus::Full;
+        if findings.is_empty() && input.warnings.is_empty() && (full || input.error.is_some()) {
             return Ok(());
         }
         if input.error.is_none() {
-            let container = input.container.map_or("-", |c| c.name());
+            let layers = if input.layers.is_empty() {
+                input.container.map_or("-", |c| c.name()).to_string()
+            } else {
+                input.layers.join("/")
+            };
             let header = self.paint("1", &path);
             writeln!(
                 self.out,
-                "{header} ({container}, {} regions, {} bytes)",
-                input.regions, input.size
+                "{header} ({}, {} regions, {} bytes)",
+                sanitize(&layers),
+                input.regions,
+                input.size
             )?;
+            if !full {
+                let label = self.paint(
+                    "33",
+                    &format!("coverage {}", input.coverage.status.as_str()),
+                );
+                for why in &input.coverage.reasons {
+                    writeln!(self.out, "  {label}: {}", sanitize(why))?;
+                }
+            }
         }
         for w in &input.warnings {
             let label = self.paint("33", "warning");
@@ -140,7 +156,7 @@ impl<W: Write> ReportSink for TextSink<W> {
         };
         writeln!(
             self.out,
-            "\n{} file(s), {:.1} MB scanned in {:.2} s ({:.0} MB/s); {} finding(s): {} critical, {} high, {} medium, {} low ({} left out by filters, {} known from the baseline); {} file(s) with errors, {} skipped",
+            "\n{} file(s), {:.1} MB scanned in {:.2} s ({:.0} MB/s); {} finding(s): {} critical, {} high, {} medium, {} low ({} left out by filters, {} known from the baseline); {} file(s) with errors, {} skipped; coverage: {} full, {} partial, {} none",
             s.files,
             mb,
             s.elapsed_seconds,
@@ -153,7 +169,10 @@ impl<W: Write> ReportSink for TextSink<W> {
             s.findings_filtered,
             s.findings_baselined,
             s.files_with_errors,
-            s.files_skipped
+            s.files_skipped,
+            s.coverage.full,
+            s.coverage.partial,
+            s.coverage.none
         )?;
         self.out.flush()
     }

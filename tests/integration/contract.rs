@@ -101,6 +101,17 @@ pub struct InputM {
     pub warnings: Vec<String>,
     pub error: Option<String>,
     pub skipped: Option<String>,
+    #[serde(default)]
+    pub layers: Vec<String>,
+    pub coverage: CoverageM,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageM {
+    pub status: String,
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -123,6 +134,7 @@ pub struct SummaryM {
     pub findings_filtered: usize,
     pub findings_baselined: usize,
     pub by_severity: BTreeMap<String, usize>,
+    pub coverage: BTreeMap<String, usize>,
     pub elapsed_seconds: f64,
 }
 

@@ -415,25 +415,53 @@ fn unreadable_file_is_an_input_error() {
 /// A named pipe cannot be mapped: it is read as a stream in bounded chunks,
 /// and a key in it is still found at its offset.
 #[test]
-fn unmappable_input_is_streamed() {
+fn unmappable_input_is_spooled_or_else_streamed() {
     let tmp = tempfile::tempdir().unwrap();
-    let fifo = tmp.path().join("dump.pipe");
-    let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
-    assert!(status.success());
     let key = std::fs::read(fixtures().join("keys/ec-p256-sec1.pem")).unwrap();
     let mut payload = vec![0x41u8; 3 << 20];
     payload.extend_from_slice(&key);
     payload.extend(vec![0u8; 1 << 20]);
-    let writer_path = fifo.clone();
-    let writer = std::thread::spawn(move || std::fs::write(writer_path, payload).unwrap());
-    let (code, report) = scan_json(&[s(&fifo)]);
-    writer.join().unwrap();
-    assert_eq!(code, 1);
-    assert_eq!(report.findings.len(), 1);
-    assert_eq!(report.findings[0].offset, 3 << 20);
-    assert!(report.findings[0].key.as_ref().unwrap().validated);
-    assert_eq!(report.inputs[0].bytes_scanned, (4 << 20) + key.len() as u64);
-    assert_warned(&report.inputs[0], "stream");
+    let scan_fifo = |name: &str, tmpdir: &Path| {
+        let fifo = tmp.path().join(name);
+        let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(status.success());
+        let writer_path = fifo.clone();
+        let bytes = payload.clone();
+        let writer = std::thread::spawn(move || std::fs::write(writer_path, bytes).unwrap());
+        let out = Command::new(BIN)
+            .args(["scan", "--format", "json", s(&fifo)])
+            .env("TMPDIR", tmpdir)
+            .output()
+            .unwrap();
+        writer.join().unwrap();
+        let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), report)
+    };
+    // a stream is spooled to a private temporary file and read like a file
+    let (code, report) = scan_fifo("dump.pipe", tmp.path());
+    for (code, report) in [
+        (code, report),
+        // with no temporary directory to spool to, its raw bytes are streamed
+        scan_fifo("dump2.pipe", &tmp.path().join("missing")),
+    ] {
+        assert_eq!(code, 1);
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].offset, 3 << 20);
+        assert!(report.findings[0].key.as_ref().unwrap().validated);
+        assert_eq!(report.inputs[0].bytes_scanned, (4 << 20) + key.len() as u64);
+    }
+    let (_, spooled) = scan_fifo("dump3.pipe", tmp.path());
+    assert_eq!(spooled.inputs[0].coverage.status, "full");
+    let (_, streamed) = scan_fifo("dump4.pipe", &tmp.path().join("missing"));
+    assert_eq!(streamed.inputs[0].coverage.status, "partial");
+    assert!(streamed.inputs[0].coverage.reasons[0].contains("could not be spooled"));
+    // nothing is left behind in the temporary directory
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| !n.to_string_lossy().ends_with(".pipe"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

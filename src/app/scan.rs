@@ -1,0 +1,221 @@
+//! One input, scanned: opened (mapped, or spooled when it is a stream),
+//! peeled of its wrappers ([`crate::layers`]), each leaf read as its
+//! container and scanned, each finding attributed. Every leaf is one record
+//! of the report, with its layers and its coverage verdict.
+
+use crate::container;
+use crate::engine::{Engine, attribute};
+use crate::input::{self, FileSource};
+use crate::layers::{self, Bytes, Leaf, Limits};
+use crate::model::{ContainerKind, Coverage, CoverageStatus, Finding, InputRecord, ProcessInfo};
+use crate::progress::Progress;
+use std::path::Path;
+
+/// How each input is scanned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// Keep each secret in its finding (only when the report prints it).
+    pub show_secrets: bool,
+    /// What peeling wrappers may cost.
+    pub limits: Limits,
+}
+
+/// One record of the report and its findings.
+pub type Outcome = (InputRecord, Vec<Finding>);
+
+/// Scan one input: a record for every leaf beneath its wrappers (one for a
+/// plain file), counting the bytes scanned into `progress` as it goes.
+pub fn scan_file(
+    engine: &Engine,
+    path: &Path,
+    options: &ScanOptions,
+    progress: &Progress,
+) -> Vec<Outcome> {
+    let display = path.display().to_string();
+    // Defence in depth: a bug that panics on some input costs that input, never the scan.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_file_inner(engine, path, &display, options, progress)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let error = format!("internal error while scanning (please report this): {what}");
+            vec![(
+                InputRecord::not_scanned(display, Some(error), None),
+                Vec::new(),
+            )]
+        }
+    }
+}
+
+fn scan_file_inner(
+    engine: &Engine,
+    path: &Path,
+    display: &str,
+    options: &ScanOptions,
+    progress: &Progress,
+) -> Vec<Outcome> {
+    let (source, _) = match input::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return vec![(
+                InputRecord::not_scanned(display.to_string(), Some(e.to_string()), None),
+                Vec::new(),
+            )];
+        }
+    };
+    let process_hint = input::coredump_process(path);
+    let mut out = Vec::new();
+    let mut scan = |leaf: Leaf| {
+        out.push(scan_leaf(
+            engine,
+            leaf,
+            process_hint.as_ref(),
+            options.show_secrets,
+            progress,
+        ))
+    };
+    match source {
+        FileSource::Empty => layers::peel(
+            display,
+            Bytes::default(),
+            &options.limits,
+            Coverage::default(),
+            &mut scan,
+        ),
+        FileSource::Mapped(map) => {
+            // a file truncated under us reads as zeros instead of killing the scan
+            let guard = input::sigbus::Guard::new(map.as_ptr(), map.len());
+            layers::peel(
+                display,
+                Bytes::whole(map),
+                &options.limits,
+                Coverage::default(),
+                &mut scan,
+            );
+            if guard.shrank() {
+                for (record, _) in &mut out {
+                    let why = "the file shrank while it was being scanned; the bytes past its new end were read as zeros";
+                    record.error = Some(why.to_string());
+                    record.coverage.lower(CoverageStatus::Partial, why);
+                }
+            }
+        }
+        FileSource::Stream(mut file) => match layers::spool_stream(&mut file, &options.limits) {
+            Ok((bytes, coverage)) => {
+                layers::peel(display, bytes, &options.limits, coverage, &mut scan)
+            }
+            Err(e) => out.push(scan_stream(
+                engine, display, &mut file, &e, options, progress,
+            )),
+        },
+    }
+    out
+}
+
+/// Scan one leaf: read its container, scan it, attribute its findings.
+fn scan_leaf(
+    engine: &Engine,
+    leaf: Leaf,
+    process_hint: Option<&ProcessInfo>,
+    show_secrets: bool,
+    progress: &Progress,
+) -> Outcome {
+    let bytes = leaf.bytes.as_slice();
+    let mut record = InputRecord::not_scanned(leaf.name, None, None);
+    record.layers = leaf.layers;
+    record.coverage = leaf.coverage;
+    record.warnings = leaf.warnings;
+    record.size = bytes.len() as u64;
+    if bytes.is_empty() && record.coverage.status == CoverageStatus::None {
+        // nothing beneath the wrappers could be decoded: the reasons say why
+        return (record, Vec::new());
+    }
+    let map = container::map_container(bytes);
+    let (located, stats) = engine.scan_mapped_with(bytes, &map, &|range| {
+        progress.add(range.len() as u64);
+        leaf.bytes.release(range)
+    });
+    record.container = Some(map.container);
+    record.layers.push(map.container.name().to_string());
+    record.regions = map.memory_region_count();
+    record.bytes_scanned = stats.bytes;
+    record.process = fill_process(map.process.clone(), process_hint);
+    record.warnings.extend(map.warnings.iter().cloned());
+    record.warnings.extend(stats.warnings);
+    for why in map.incomplete.iter().chain(&stats.incomplete) {
+        record.coverage.lower(CoverageStatus::Partial, why.clone());
+    }
+    let findings: Vec<Finding> = located
+        .into_iter()
+        .map(|l| attribute::finding(&record.path, l.file_offset, l.detection, &map, show_secrets))
+        .collect();
+    record.findings = findings.len();
+    (record, findings)
+}
+
+/// What the dump says of its process, completed by what the file's
+/// extended attributes say (systemd-coredump's `user.coredump.*`).
+fn fill_process(from_dump: Option<ProcessInfo>, hint: Option<&ProcessInfo>) -> Option<ProcessInfo> {
+    let Some(hint) = hint else { return from_dump };
+    let dump = from_dump.unwrap_or(ProcessInfo {
+        pid: None,
+        name: None,
+    });
+    ProcessInfo::new(
+        dump.pid.or(hint.pid),
+        dump.name.or_else(|| hint.name.clone()),
+    )
+}
+
+/// The last resort for a stream that could not be spooled: its raw bytes
+/// scanned in bounded chunks, without a container, and said to be partial.
+fn scan_stream(
+    engine: &Engine,
+    display: &str,
+    file: &mut std::fs::File,
+    spool_error: &std::io::Error,
+    options: &ScanOptions,
+    progress: &Progress,
+) -> Outcome {
+    let mut record = InputRecord::not_scanned(display.to_string(), None, None);
+    record.container = Some(ContainerKind::Raw);
+    record.layers = vec![ContainerKind::Raw.name().to_string()];
+    record.coverage = Coverage::default();
+    record.coverage.lower(
+        CoverageStatus::Partial,
+        format!("the stream could not be spooled to a temporary file ({spool_error}); its raw bytes were scanned as they came, without a container, and RSA keys held as numbers were not looked for"),
+    );
+    let map = container::MemoryMap::raw(u64::MAX, ContainerKind::Raw, Vec::new());
+    match engine.scan_reader(file) {
+        Ok((located, stats)) => {
+            progress.add(stats.bytes);
+            record.bytes_scanned = stats.bytes;
+            record.size = stats.bytes;
+            record.warnings.extend(stats.warnings);
+            let findings: Vec<Finding> = located
+                .into_iter()
+                .map(|l| {
+                    attribute::finding(
+                        display,
+                        l.file_offset,
+                        l.detection,
+                        &map,
+                        options.show_secrets,
+                    )
+                })
+                .collect();
+            record.findings = findings.len();
+            (record, findings)
+        }
+        Err(e) => {
+            record.error = Some(format!("read error: {e}"));
+            (record, Vec::new())
+        }
+    }
+}
