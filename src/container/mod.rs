@@ -129,9 +129,47 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
     let map = match sniff(bytes) {
         ContainerKind::Minidump => minidump::map(bytes),
         ContainerKind::ElfCore => elf_core::map(bytes),
-        ContainerKind::Raw => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
+        ContainerKind::Raw => match embedded(bytes) {
+            Some(at) => map_at(bytes, at),
+            None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
+        },
     };
     normalize(map, len)
+}
+
+/// How far into a file a dump header is looked for when the file does not
+/// start with one: upload wrappers and custom headers put a few KiB first.
+const EMBEDDED_REACH: usize = 64 << 10;
+
+/// The offset of a minidump or ELF core header within the first
+/// [`EMBEDDED_REACH`] bytes, when the file does not start with one.
+fn embedded(bytes: &[u8]) -> Option<usize> {
+    let head = &bytes[..bytes.len().min(EMBEDDED_REACH)];
+    // a minidump's signature with its version (MINIDUMP_VERSION, 0xa793)
+    let minidump = memchr::memmem::find(head, b"MDMP\x93\xa7");
+    let core = memchr::memmem::find_iter(head, b"\x7fELF").find(|&i| is_elf_core(&bytes[i..]));
+    match (minidump, core) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The map of a dump that starts at `at`: its regions placed at file
+/// offsets, the bytes before it left to metadata (by [`normalize`]).
+fn map_at(bytes: &[u8], at: usize) -> MemoryMap {
+    let inner = &bytes[at..];
+    let mut map = match sniff(inner) {
+        ContainerKind::Minidump => minidump::map(inner),
+        _ => elf_core::map(inner),
+    };
+    for r in &mut map.regions {
+        r.file_offset = r.file_offset.saturating_add(at as u64);
+    }
+    map.warnings.push(format!(
+        "the {} starts at offset {at} of the file; the bytes before it were scanned as metadata",
+        map.container.name()
+    ));
+    map
 }
 
 /// Make a parser's regions safe to scan: clip them to the file, drop empty

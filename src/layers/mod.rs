@@ -28,7 +28,7 @@ use std::sync::Arc;
 pub const DEFAULT_MAX_DECODED: u64 = 64 << 30;
 /// Default cap on how many times larger than what it was decoded from a
 /// stream may grow (past [`RATIO_FLOOR`]).
-pub const DEFAULT_MAX_RATIO: u64 = 250;
+pub const DEFAULT_MAX_RATIO: u64 = 100;
 /// Decoded bytes a stream may reach before the ratio cap applies: small,
 /// highly compressible dumps (mostly zero pages) are never stopped by it.
 pub const RATIO_FLOOR: u64 = 256 << 20;
@@ -316,12 +316,22 @@ fn decompress(
     input: &[u8],
     budget: &mut Budget,
 ) -> std::io::Result<(Bytes, Coverage)> {
+    decompress_with(input, budget, |counted| c.decoder(counted))
+}
+
+/// Spool what the decoder `open` builds over `input` decodes, counting the
+/// input bytes it reads for the expansion ratio.
+fn decompress_with<'a>(
+    input: &'a [u8],
+    budget: &mut Budget,
+    open: impl FnOnce(Counted<'a>) -> std::io::Result<Box<dyn std::io::Read + 'a>>,
+) -> std::io::Result<(Bytes, Coverage)> {
     let counter = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = Counted {
         rest: input,
         consumed: counter.clone(),
     };
-    decode_to_spool(c.decoder(counted), budget, &|| counter.get())
+    decode_to_spool(open(counted), budget, &|| counter.get())
 }
 
 /// Copy `reader` into `spool` until it ends, fails, or the budget is spent;

@@ -14,3 +14,4 @@ mod regressions;
 mod reports;
 mod rules;
 mod tokens;
+mod wrappers;
