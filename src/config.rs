@@ -79,6 +79,26 @@ impl Policy {
     }
 }
 
+/// Most worker threads a scan starts: more than a few per core only costs
+/// memory and start-up time (`-j 100000` would otherwise spawn them all).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cores).max(64)
+}
+
+/// `-j N`, clamped to [`max_threads`] with a warning on standard error.
+fn clamp_threads(n: usize) -> usize {
+    let max = max_threads();
+    if n > max {
+        eprintln!(
+            "keysweep: warning: -j {n} is more than {max} (4 a core, at least 64); using {max}"
+        );
+        max
+    } else {
+        n.max(1)
+    }
+}
+
 impl Config {
     /// Resolve the CLI flags: the default format depends on where the report goes.
     pub fn from_args(args: ScanArgs) -> anyhow::Result<Config> {
@@ -126,7 +146,7 @@ impl Config {
             path_filter: PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,
             follow_symlinks: args.follow_symlinks,
-            threads: args.threads,
+            threads: args.threads.map(clamp_threads),
             engine,
             show_secrets: args.show_secrets,
             known_keys,

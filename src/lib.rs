@@ -31,10 +31,10 @@
 //! };
 //! let config = Config::from_args(args).unwrap();
 //! let engine = Engine::new(&config.engine).unwrap();
-//! let options = app::ScanOptions { show_secrets: false, limits: config.limits };
-//! let path = std::path::Path::new("core.1234");
+//! let options = app::ScanOptions { limits: config.limits, ..Default::default() };
+//! let path = keysweep::input::Found::named("core.1234".into());
 //! // one outcome for a plain file, one per member of an archive
-//! for (input, findings) in app::scan_file(&engine, path, &options, &Default::default()) {
+//! for (input, findings) in app::scan_file(&engine, &path, &options, &Default::default()) {
 //!     println!("{} ({:?}): {:?}", input.path, input.layers, input.coverage.status);
 //!     for f in &findings {
 //!         println!("{} at {:#x}: {:?}", f.kind, f.offset, f.fingerprint);

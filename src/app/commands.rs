@@ -102,6 +102,11 @@ pub fn baseline(args: ScanArgs) -> anyhow::Result<ExitStatus> {
     if args.output.is_none() {
         anyhow::bail!("keysweep baseline needs -o FILE, where the baseline is written");
     }
+    if args.show_secrets {
+        anyhow::bail!(
+            "keysweep baseline does not take --show-secrets: a baseline is meant to be committed, and identifies findings by fingerprint without them"
+        );
+    }
     let mut config = Config::from_args(args)?;
     config.format = Format::Json;
     config.fail_on = Severity::Critical;

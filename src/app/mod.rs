@@ -3,6 +3,7 @@
 //! later files are still being scanned.
 
 pub mod commands;
+pub mod output;
 pub mod pipeline;
 pub mod scan;
 
@@ -10,20 +11,21 @@ use crate::cli::Format;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::exit::ExitStatus;
-use crate::input::{self, Discovered};
+use crate::input::{self, Discovered, Found};
 use crate::model::{InputRecord, Summary};
 use crate::progress::{self, Progress};
 use crate::report::{
     ReportSink, json::JsonSink, jsonl::JsonlSink, sarif::SarifSink, text::TextSink,
 };
 use anyhow::Context;
+use output::ReportFile;
 use pipeline::{
     ClearProgress, InputOrder, MarkKnownKeys, Report, Tally, baseline_filter, policy_filter,
 };
 use rayon::prelude::*;
 pub use scan::{Outcome, ScanOptions, scan_file};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -32,7 +34,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
     let discovered = discover(config)?;
     let engine = Engine::new(&config.engine)?;
-    let reporter = open_report(config)?;
+    let (reporter, report_file) = open_report(config, &discovered)?;
     let pool = thread_pool(config.threads)?;
     let progress = Arc::new(Progress::default());
     let line = config
@@ -52,6 +54,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     let options = ScanOptions {
         show_secrets: config.show_secrets,
         limits: config.limits,
+        follow_symlinks: config.follow_symlinks,
     };
     let scanned = scan_in_parallel(
         &pool,
@@ -76,6 +79,10 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         ..Summary::default()
     };
     handle_write(chain.finish(&mut summary))?;
+    drop(chain);
+    if let Some(file) = report_file {
+        file.commit()?;
+    }
     Ok(ExitStatus::of(
         &summary,
         config.fail_on,
@@ -117,20 +124,24 @@ fn total_size(discovered: &Discovered) -> u64 {
     discovered
         .files
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
         .map(|m| m.len())
         .sum()
 }
 
 /// The reporter of the configured format, writing to the configured place.
-fn open_report(config: &Config) -> anyhow::Result<Box<dyn ReportSink>> {
-    let out: Box<dyn Write + Send> = match &config.output {
-        Some(p) => Box::new(io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout())),
+fn open_report(
+    config: &Config,
+    inputs: &Discovered,
+) -> anyhow::Result<(Box<dyn ReportSink>, Option<ReportFile>)> {
+    let (out, file): (Box<dyn Write + Send>, _) = match &config.output {
+        Some(p) => {
+            let (file, handle) = ReportFile::create(p, config.show_secrets, inputs)?;
+            (Box::new(io::BufWriter::new(handle)), Some(file))
+        }
+        None => (Box::new(io::BufWriter::new(io::stdout())), None),
     };
-    Ok(match config.format {
+    let sink: Box<dyn ReportSink> = match config.format {
         Format::Json => Box::new(JsonSink::new(out)),
         Format::Jsonl => Box::new(JsonlSink::new(out)),
         Format::Text => Box::new(TextSink::new(out, config.color)),
@@ -138,7 +149,8 @@ fn open_report(config: &Config) -> anyhow::Result<Box<dyn ReportSink>> {
             out,
             config.engine.rules.builtin_rules().to_vec(),
         )),
-    })
+    };
+    Ok((sink, file))
 }
 
 /// The worker pool: `threads` workers, or one a core.
@@ -156,7 +168,7 @@ fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
 fn scan_in_parallel(
     pool: &rayon::ThreadPool,
     engine: &Engine,
-    files: &[PathBuf],
+    files: &[Found],
     options: &ScanOptions,
     progress: &Progress,
     mut done: impl FnMut(usize, Vec<Outcome>) -> io::Result<()>,
@@ -168,8 +180,8 @@ fn scan_in_parallel(
                 files
                     .par_iter()
                     .enumerate()
-                    .for_each_with(tx, |tx, (i, path)| {
-                        let _ = tx.send((i, scan_file(engine, path, options, progress)));
+                    .for_each_with(tx, |tx, (i, found)| {
+                        let _ = tx.send((i, scan_file(engine, found, options, progress)));
                     });
             });
         });

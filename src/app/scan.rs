@@ -5,11 +5,10 @@
 
 use crate::container;
 use crate::engine::{Engine, attribute};
-use crate::input::{self, FileSource};
+use crate::input::{self, FileSource, Found, OpenAs};
 use crate::layers::{self, Bytes, Leaf, Limits};
 use crate::model::{ContainerKind, Coverage, CoverageStatus, Finding, InputRecord, ProcessInfo};
 use crate::progress::Progress;
-use std::path::Path;
 
 /// How each input is scanned.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,6 +17,8 @@ pub struct ScanOptions {
     pub show_secrets: bool,
     /// What peeling wrappers may cost.
     pub limits: Limits,
+    /// Follow symbolic links found while walking directories.
+    pub follow_symlinks: bool,
 }
 
 /// One record of the report and its findings.
@@ -27,14 +28,14 @@ pub type Outcome = (InputRecord, Vec<Finding>);
 /// plain file), counting the bytes scanned into `progress` as it goes.
 pub fn scan_file(
     engine: &Engine,
-    path: &Path,
+    input: &Found,
     options: &ScanOptions,
     progress: &Progress,
 ) -> Vec<Outcome> {
-    let display = path.display().to_string();
+    let display = input.path.display().to_string();
     // Defence in depth: a bug that panics on some input costs that input, never the scan.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_file_inner(engine, path, &display, options, progress)
+        scan_file_inner(engine, input, &display, options, progress)
     }));
     match result {
         Ok(r) => r,
@@ -55,12 +56,18 @@ pub fn scan_file(
 
 fn scan_file_inner(
     engine: &Engine,
-    path: &Path,
+    found: &Found,
     display: &str,
     options: &ScanOptions,
     progress: &Progress,
 ) -> Vec<Outcome> {
-    let (source, _) = match input::open(path) {
+    let path = found.path.as_path();
+    let how = OpenAs {
+        // a path named on the command line is opened as whatever it is
+        follow_symlinks: options.follow_symlinks || found.walked.is_none(),
+        walked: found.walked,
+    };
+    let (source, _) = match input::open(path, how) {
         Ok(s) => s,
         Err(e) => {
             return vec![(
@@ -81,13 +88,6 @@ fn scan_file_inner(
         ))
     };
     match source {
-        FileSource::Empty => layers::peel(
-            display,
-            Bytes::default(),
-            &options.limits,
-            Coverage::default(),
-            &mut scan,
-        ),
         FileSource::Mapped(map) => {
             // a file truncated under us reads as zeros instead of killing the scan
             let guard = input::sigbus::Guard::new(map.as_ptr(), map.len());

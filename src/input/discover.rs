@@ -22,11 +22,33 @@ pub struct Skipped {
     pub is_error: bool,
 }
 
+/// A file's identity on its filesystem: device and inode.
+pub type FileId = (u64, u64);
+
+/// One path to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The path as given or as found under a given directory.
+    pub path: PathBuf,
+    /// For a file found by walking a directory: what the walk saw there,
+    /// which must still be there when it is opened (not a file swapped in
+    /// since, a FIFO that would hang the scan, or a link). `None` for a path
+    /// named on the command line, which is opened as whatever it is.
+    pub walked: Option<FileId>,
+}
+
+impl Found {
+    /// A path named on the command line.
+    pub fn named(path: PathBuf) -> Found {
+        Found { path, walked: None }
+    }
+}
+
 /// The outcome of discovery.
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// Regular files to scan, in a stable order.
-    pub files: Vec<PathBuf>,
+    /// Files to scan, in a stable order.
+    pub files: Vec<Found>,
     /// Paths left out, with the reason.
     pub skipped: Vec<Skipped>,
 }
@@ -106,13 +128,13 @@ pub fn discover(
     let mut visited_dirs: HashSet<(u64, u64)> = HashSet::new();
     for root in roots {
         if root.as_os_str() == super::source::STDIN_PATH {
-            found.files.push(root.clone());
+            found.files.push(Found::named(root.clone()));
             continue;
         }
         match fs::metadata(root) {
             Ok(meta) if meta.is_dir() => walk(root, follow_symlinks, &mut visited_dirs, &mut found),
-            Ok(meta) if meta.is_file() => found.files.push(root.clone()),
-            Ok(_) => found.files.push(root.clone()), // a FIFO or device named explicitly: read it as a stream
+            // a file, or a FIFO or device named explicitly (read as a stream)
+            Ok(_) => found.files.push(Found::named(root.clone())),
             Err(e) => found.skipped.push(Skipped {
                 path: root.clone(),
                 reason: e.to_string(),
@@ -124,14 +146,15 @@ pub fn discover(
         files: Vec::new(),
         skipped: found.skipped,
     };
-    for path in found.files {
-        let size = fs::metadata(&path)
+    for file in found.files {
+        let path = &file.path;
+        let size = fs::metadata(path)
             .map(|m| if m.is_file() { m.len() } else { 0 })
             .unwrap_or(0);
         // standard input has no name for --include and --exclude to judge
         let named = path.as_os_str() != super::source::STDIN_PATH;
         let reason = named
-            .then(|| filter.rejects(&path))
+            .then(|| filter.rejects(path))
             .flatten()
             .map(str::to_string)
             .or_else(|| {
@@ -141,11 +164,11 @@ pub fn discover(
             });
         match reason {
             Some(reason) => out.skipped.push(Skipped {
-                path,
+                path: file.path,
                 reason,
                 is_error: false,
             }),
-            None => out.files.push(path),
+            None => out.files.push(file),
         }
     }
     out
@@ -223,7 +246,10 @@ fn walk(root: &Path, follow: bool, visited: &mut HashSet<(u64, u64)>, out: &mut 
             if meta.is_dir() {
                 subdirs.push(path);
             } else if meta.is_file() {
-                out.files.push(path);
+                out.files.push(Found {
+                    path,
+                    walked: Some((meta.dev(), meta.ino())),
+                });
             } else {
                 out.skipped.push(Skipped {
                     path,

@@ -6,6 +6,6 @@ pub mod sigbus;
 mod source;
 mod xattr;
 
-pub use discover::{Discovered, PathFilter, Skipped, discover, read_path_list};
-pub use source::{FileSource, STDIN_PATH, open, release};
+pub use discover::{Discovered, FileId, Found, PathFilter, Skipped, discover, read_path_list};
+pub use source::{FileSource, OpenAs, STDIN_PATH, open, release};
 pub use xattr::coredump_process;
