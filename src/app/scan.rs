@@ -90,10 +90,14 @@ fn scan_file_inner(
     match source {
         FileSource::Mapped(map) => {
             // a file truncated under us reads as zeros instead of killing the scan
-            let guard = input::sigbus::Guard::new(map.as_ptr(), map.len());
+            // SAFETY: `map` is a read-only file mapping; moved into `bytes`
+            // (the mapping itself does not move), it stays mapped until
+            // `bytes` drops, after the guard (declared after it).
+            let guard = unsafe { input::sigbus::Guard::new(map.as_ptr(), map.len()) };
+            let bytes = Bytes::whole(map);
             layers::peel(
                 display,
-                Bytes::whole(map),
+                bytes.clone(),
                 &options.limits,
                 Coverage::default(),
                 &mut scan,
@@ -105,6 +109,8 @@ fn scan_file_inner(
                     record.coverage.lower(CoverageStatus::Partial, why);
                 }
             }
+            drop(guard);
+            drop(bytes);
         }
         FileSource::Stream(mut file) => match layers::spool_stream(&mut file, &options.limits) {
             Ok((bytes, coverage)) => {
