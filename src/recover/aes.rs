@@ -495,10 +495,7 @@ fn detection(s: Schedule) -> Detection {
         severity: Severity::High,
         key: Some(info),
         fingerprint: key.secret_fingerprint,
-        preview: format!(
-            "AES-{bits} {direction} key schedule{order} (key {}..., redacted)",
-            hex(s.key.get(..2).unwrap_or_default())
-        ),
+        preview: format!("AES-{bits} {direction} key schedule{order} (key redacted)"),
         secret: hex(&s.key),
         components: Vec::new(),
         token: None,

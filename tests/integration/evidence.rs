@@ -168,3 +168,57 @@ fn zero_size_proc_files_are_read_as_streams() {
     let report: Report = serde_json::from_str(&out).unwrap();
     assert!(report.inputs[0].bytes_scanned > 0, "{:?}", report.inputs[0]);
 }
+
+/// Previews show what a secret is, its size and where it sat, and no byte
+/// of it: not the start of a PEM body (intact or with its BEGIN line
+/// destroyed), not the first bytes of an AES key.
+#[test]
+fn previews_show_no_byte_of_a_secret() {
+    let dumps = [
+        "pem-ascii.core",
+        "live-keys.core",
+        "freed-kernel.kernel.core",
+        "zoo.core",
+    ];
+    let args: Vec<PathBuf> = dumps.iter().map(|d| dump(d)).collect();
+    let mut all = vec!["--show-secrets"];
+    all.extend(args.iter().map(|p| s(p)));
+    let (_, report) = scan_json(&all);
+    let mut checked = 0;
+    for f in &report.findings {
+        let secret = f.secret.as_deref().unwrap();
+        let pieces: Vec<String> = if f.rule_id.starts_with("pem-") {
+            secret
+                .lines()
+                .filter(|l| !l.starts_with("-----") && !l.contains(':') && l.len() >= 4)
+                .map(|l| l.trim()[..4].to_string())
+                .collect()
+        } else if f.rule_id == "aes-key-schedule" {
+            vec![secret[..4].to_string()]
+        } else {
+            continue;
+        };
+        for piece in pieces {
+            assert!(
+                !f.preview.contains(&piece),
+                "{} preview {:?} shows {piece:?} of its secret",
+                f.rule_id,
+                f.preview
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked} findings checked");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.preview.contains("BEGIN line damaged"))
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "aes-key-schedule")
+    );
+}
