@@ -40,6 +40,11 @@ pub const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.3
 /// Algorithm or curve OID: the secp256k1 curve.
 pub const OID_SECP256K1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
 
+/// Largest DSA prime p whose key is checked (FIPS 186 goes to 3072 bits).
+const MAX_DSA_P_BITS: u64 = 8192;
+/// Largest DSA subgroup order q whose key is checked (FIPS 186: 256 bits).
+const MAX_DSA_Q_BITS: u64 = 512;
+
 /// Largest RSA modulus we do arithmetic on; bigger claims are hostile or exotic.
 const MAX_RSA_BITS: u64 = 16384;
 
@@ -536,8 +541,24 @@ pub fn dsa_key(p: &[u8], q: &[u8], g: &[u8], stored_y: Option<&[u8]>, x: &[u8]) 
         BigUint::from_bytes_be(x),
     );
     let bits = bp.bits();
-    // bound the modular exponentiation: x must be below q, q and g below p
-    if bits > MAX_RSA_BITS || bp <= BigUint::one() || bq >= bp || bg >= bp || bx >= bq {
+    // bound the modular exponentiation (its cost grows with the bits of p
+    // times those of x): real groups have p of at most 3072 bits and q of at
+    // most 256; larger ones are reported without the check
+    if bits > MAX_DSA_P_BITS || bq.bits() > MAX_DSA_Q_BITS {
+        let mut parsed = ParsedKey::new(
+            "dsa-private-key",
+            "dsa",
+            Validation::Unverified(format!(
+                "{bits}-bit p or {}-bit q is larger than keysweep checks",
+                bq.bits()
+            )),
+            None,
+        );
+        parsed.info.bits = u32::try_from(bits).ok();
+        return parsed;
+    }
+    // x must be below q, q and g below p
+    if bp <= BigUint::one() || bq >= bp || bg >= bp || bx >= bq {
         return ParsedKey::new(
             "dsa-private-key",
             "dsa",

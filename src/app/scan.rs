@@ -157,12 +157,55 @@ fn scan_leaf(
     for why in map.incomplete.iter().chain(&stats.incomplete) {
         record.coverage.lower(CoverageStatus::Partial, why.clone());
     }
+    record.warnings = bounded(std::mem::take(&mut record.warnings));
+    record.coverage.reasons = bounded(std::mem::take(&mut record.coverage.reasons));
     let findings: Vec<Finding> = located
         .into_iter()
-        .map(|l| attribute::finding(&record.path, l.file_offset, l.detection, &map, show_secrets))
+        .map(|l| {
+            attribute::finding(
+                &record.path,
+                l.file_offset,
+                l.detection,
+                &map,
+                Some(bytes),
+                show_secrets,
+            )
+        })
         .collect();
     record.findings = findings.len();
     (record, findings)
+}
+
+/// Most warnings (or coverage reasons) one input lists; the rest are counted.
+const MAX_WARNINGS: usize = 100;
+/// Longest warning kept, in characters.
+const MAX_WARNING_CHARS: usize = 1000;
+
+/// Warnings as a report lists them: each once, each at most
+/// [`MAX_WARNING_CHARS`], at most [`MAX_WARNINGS`] and a count of the rest,
+/// so a crafted input cannot make the report grow without bound.
+fn bounded(warnings: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut more = 0usize;
+    for w in warnings {
+        let w = match w.char_indices().nth(MAX_WARNING_CHARS) {
+            Some((cut, _)) => format!("{}…", &w[..cut]),
+            None => w,
+        };
+        if !seen.insert(w.clone()) {
+            continue;
+        }
+        if out.len() < MAX_WARNINGS {
+            out.push(w);
+        } else {
+            more += 1;
+        }
+    }
+    if more > 0 {
+        out.push(format!("{more} more warnings not listed"));
+    }
+    out
 }
 
 /// What the dump says of its process, completed by what the file's
@@ -212,6 +255,7 @@ fn scan_stream(
                         l.file_offset,
                         l.detection,
                         &map,
+                        None,
                         options.show_secrets,
                     )
                 })

@@ -218,11 +218,19 @@ fn read_notes(
     warnings: &mut Vec<String>,
 ) -> NoteInfo {
     let mut info = NoteInfo::default();
+    // each segment once, however many headers point at it, and at most
+    // MAX_NOTES notes over all of them
+    let mut seen = std::collections::HashSet::new();
+    let mut budget = MAX_NOTES;
+    let mut malformed_file_note = false;
     for ph in phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
         let (Ok(start), Ok(size)) = (usize::try_from(ph.p_offset), usize::try_from(ph.p_filesz))
         else {
             continue;
         };
+        if !seen.insert((start, size)) || budget == 0 {
+            continue;
+        }
         let Some(end) = start.checked_add(size).filter(|&e| e <= bytes.len()) else {
             warnings.push(
                 "PT_NOTE segment extends past the end of the file; notes skipped".to_string(),
@@ -235,7 +243,8 @@ fn read_notes(
             offset: start,
             ctx: (4, ctx),
         };
-        for note in iter.take(MAX_NOTES) {
+        for note in iter.take(budget) {
+            budget -= 1;
             let note = match note {
                 Ok(n) => n,
                 Err(e) => {
@@ -260,9 +269,11 @@ fn read_notes(
                 NT_PRPSINFO => info.command = prpsinfo_name(note.desc, ctx),
                 NT_FILE => match nt_file(note.desc, ctx) {
                     Some(files) => info.files = files,
-                    None => {
+                    None if !malformed_file_note => {
+                        malformed_file_note = true;
                         warnings.push("NT_FILE note is malformed; file names unknown".to_string())
                     }
+                    None => {}
                 },
                 _ => {}
             }

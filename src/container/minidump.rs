@@ -291,6 +291,42 @@ fn stream_name(ty: u32) -> String {
     name.to_string()
 }
 
+/// Most bytes of module names (UTF-16) a dump may hold before its module
+/// list is left unread: the parser decodes every name, and a crafted dump
+/// can point thousands of modules at one huge name.
+const MAX_MODULE_NAME_BYTES: u64 = 8 << 20;
+
+/// Longest module name kept (it is copied into every region and finding of
+/// the module).
+const MAX_NAME_CHARS: usize = 1024;
+
+/// The bytes the module list's names claim, read from the raw entries
+/// (`MINIDUMP_MODULE`: 108 bytes, `ModuleNameRva` at offset 20) before the
+/// parser decodes them.
+fn module_name_bytes(dump: &Minidump<&[u8]>, bytes: &[u8]) -> u64 {
+    const MODULE_LIST_STREAM: u32 = 4;
+    let Some((rva, _)) = stream_location(dump, MODULE_LIST_STREAM) else {
+        return 0;
+    };
+    let rva = rva as usize;
+    let count = le_u32(bytes, rva).unwrap_or(0) as usize;
+    (0..count.min(MAX_LABELS as usize))
+        .map_while(|i| {
+            let entry = rva.checked_add(4)?.checked_add(i.checked_mul(108)?)?;
+            let name = le_u32(bytes, entry.checked_add(20)?)? as usize;
+            le_u32(bytes, name).map(u64::from)
+        })
+        .sum()
+}
+
+/// A name as regions and findings carry it: at most [`MAX_NAME_CHARS`].
+fn short_name(name: &str) -> String {
+    match name.char_indices().nth(MAX_NAME_CHARS) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name.to_string(),
+    }
+}
+
 fn stream_location(dump: &Minidump<&[u8]>, stream_type: u32) -> Option<(u32, u32)> {
     dump.all_streams()
         .find(|d| d.stream_type == stream_type)
@@ -457,7 +493,16 @@ fn collect_labels(
             "ThreadListStream unreadable ({e}); stacks not labelled"
         )),
     }
-    match label_stream::<MinidumpModuleList>(dump, bytes, warnings) {
+    let names = module_name_bytes(dump, bytes);
+    let modules = if names > MAX_MODULE_NAME_BYTES {
+        warnings.push(format!(
+            "ModuleListStream's module names hold {names} bytes, more than the {MAX_MODULE_NAME_BYTES} keysweep reads; modules not labelled"
+        ));
+        Err(minidump::Error::StreamNotFound)
+    } else {
+        label_stream::<MinidumpModuleList>(dump, bytes, warnings)
+    };
+    match modules {
         Ok(modules) => {
             for m in modules.iter() {
                 let start = m.raw.base_of_image;
@@ -466,7 +511,7 @@ fn collect_labels(
                     start,
                     end,
                     kind: RegionKind::Module,
-                    name: Some(m.name.clone()),
+                    name: Some(short_name(&m.name)),
                     perms: None,
                 });
             }

@@ -149,9 +149,7 @@ impl Detector for BlobDetector {
             let Some(Blob { len, rule_id, key }) = parse(&c.unit[start..end]) else {
                 continue;
             };
-            out.push(super::binary_detection(
-                c.unit, start, len, rule_id, key, rule_id,
-            ));
+            out.push(super::binary_detection(start, len, rule_id, key, rule_id));
             return;
         }
     }

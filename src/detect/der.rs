@@ -132,9 +132,7 @@ impl Detector for DerDetector {
                 continue;
             };
             let label = format!("DER {}", rule_id.trim_start_matches("der-"));
-            out.push(super::binary_detection(
-                c.unit, start, len, rule_id, key, &label,
-            ));
+            out.push(super::binary_detection(start, len, rule_id, key, &label));
             return;
         }
     }

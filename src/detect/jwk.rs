@@ -105,7 +105,7 @@ impl Detector for JwkDetector {
             kind: key.kind,
             severity: severity_for(&key),
             fingerprint: key.fingerprint(),
-            secret: String::from_utf8_lossy(text).into_owned(),
+            secret: super::Secret::Span,
             components: Vec::new(),
             token: None,
             key: Some(key.info),

@@ -33,12 +33,39 @@ pub struct Detection {
     pub fingerprint: Option<String>,
     /// Redacted text, safe to print.
     pub preview: String,
-    /// The secret as found (transcoded to ASCII for text), printed only on request.
-    pub secret: String,
+    /// The secret, kept as cheaply as possible until a report prints it.
+    pub secret: Secret,
     /// For keys rebuilt from parts: where each part was seen, at file offsets.
     pub components: Vec<Component>,
     /// For tokens (JWTs): what the token says about itself.
     pub token: Option<crate::model::TokenInfo>,
+}
+
+/// A detection's secret: most are the detection's own bytes, read (and
+/// hex-encoded or transcoded) only when a report prints them, so a file
+/// stuffed with candidates never makes keysweep copy what it will not print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    /// The bytes the detection spans: text in its encoding, or a binary
+    /// structure (printed as lowercase hex).
+    Span,
+    /// A value derived from what was found (a key rebuilt from numbers, an
+    /// AES key out of its schedule, a token's text).
+    Text(String),
+}
+
+impl Secret {
+    /// The printable secret, given the bytes the detection spans.
+    pub fn text(&self, span: &[u8], encoding: Encoding) -> String {
+        match self {
+            Secret::Text(t) => t.clone(),
+            Secret::Span => match encoding {
+                Encoding::Ascii => String::from_utf8_lossy(span).into_owned(),
+                Encoding::Utf16le => span.iter().step_by(2).map(|&b| char::from(b)).collect(),
+                _ => crate::keys::hex(span),
+            },
+        }
+    }
 }
 
 /// One part of a key rebuilt from memory (a prime, the modulus, a BIGNUM
@@ -277,15 +304,9 @@ pub fn span_chars(c: &Candidate<'_>, forward: bool, limit: usize, max_runs: usiz
     n
 }
 
-/// A binary secret as the report prints it with `--show-secrets`: lowercase hex.
-pub fn hex_secret(bytes: &[u8]) -> String {
-    crate::keys::hex(bytes)
-}
-
-/// The detection of a binary structure spanning `unit[start..start + len]`,
+/// The detection of a binary structure spanning `start..start + len` of its unit,
 /// previewed as `label (algorithm bits curve, N bytes)`.
 pub fn binary_detection(
-    unit: &[u8],
     start: usize,
     len: usize,
     rule_id: &'static str,
@@ -310,10 +331,7 @@ pub fn binary_detection(
         kind: key.kind,
         severity: crate::keys::severity_for(&key),
         fingerprint: key.fingerprint(),
-        secret: hex_secret(
-            unit.get(start..start.saturating_add(len))
-                .unwrap_or_default(),
-        ),
+        secret: Secret::Span,
         key: Some(key.info),
         preview,
         components: Vec::new(),

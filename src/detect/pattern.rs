@@ -551,7 +551,7 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
         key: None,
         fingerprint: Some(sha256_hex(secret)),
         preview,
-        secret: text,
+        secret: super::Secret::Text(text),
         components: Vec::new(),
         token,
     })

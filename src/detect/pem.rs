@@ -90,7 +90,7 @@ impl Detector for PemDetector {
                 start,
                 len: w.unit_len(block.end - block.begin),
                 encoding: c.encoding,
-                secret: String::from_utf8_lossy(&w.text[block.begin..block.end]).into_owned(),
+                secret: super::Secret::Span,
                 components: Vec::new(),
                 token: None,
                 ..d
@@ -414,7 +414,7 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
         fingerprint: key.fingerprint(),
         key: Some(key.info),
         preview,
-        secret: String::new(),
+        secret: super::Secret::Span,
         components: Vec::new(),
         token: None,
     })

@@ -80,7 +80,7 @@ impl Detector for PpkDetector {
             kind: key.kind,
             severity: severity_for(&key),
             fingerprint: key.fingerprint(),
-            secret: String::from_utf8_lossy(&text[..chars.min(text.len())]).into_owned(),
+            secret: super::Secret::Span,
             components: Vec::new(),
             token: None,
             key: Some(key.info),

@@ -3,22 +3,35 @@
 //! places, and its secret kept only when the report will print it.
 
 use crate::container::MemoryMap;
-use crate::detect::Detection;
+use crate::detect::{Detection, Secret};
 use crate::model::{ComponentInfo, Finding, RegionInfo, RegionKind, hex_address};
 
-/// The finding of a detection: attribute it at `file_offset` to its region in `map`.
+/// The finding of a detection: attribute it at `file_offset` to its region
+/// in `map`. `file` holds the scanned bytes, from which a secret is read
+/// only now, for a report that prints it or a finding with no fingerprint
+/// (`None` for a stream already gone: its secrets were kept as text).
 pub fn finding(
     path: &str,
     file_offset: u64,
     d: Detection,
     map: &MemoryMap,
+    file: Option<&[u8]>,
     show_secrets: bool,
 ) -> Finding {
     let region = map.region_at(file_offset);
-    let identity = d
-        .fingerprint
-        .clone()
-        .unwrap_or_else(|| crate::keys::sha256_hex(d.secret.as_bytes()));
+    let secret = || {
+        let start = usize::try_from(file_offset).ok()?;
+        let span = file?.get(start..start.checked_add(d.len)?)?;
+        Some(d.secret.text(span, d.encoding))
+    };
+    let secret_text = match &d.secret {
+        Secret::Text(t) => Some(t.clone()),
+        Secret::Span if show_secrets || d.fingerprint.is_none() => secret(),
+        Secret::Span => None,
+    };
+    let identity = d.fingerprint.clone().unwrap_or_else(|| {
+        crate::keys::sha256_hex(secret_text.as_deref().unwrap_or_default().as_bytes())
+    });
     let components = d
         .components
         .iter()
@@ -59,6 +72,6 @@ pub fn finding(
         token: d.token,
         preview: d.preview,
         identity,
-        secret: show_secrets.then_some(d.secret),
+        secret: secret_text.filter(|_| show_secrets),
     }
 }

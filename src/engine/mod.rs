@@ -20,7 +20,7 @@ pub use config::{AesAlignment, DEFAULT_CHUNK, DEFAULT_MAX_PER_RULE, EngineConfig
 
 use crate::container::MemoryMap;
 use crate::detect::pattern::PatternDetector;
-use crate::detect::{Candidate, Detection, Detector, Family};
+use crate::detect::{Candidate, Detection, Detector, Family, Secret};
 use crate::recover::{Recovery, bignum::Collected};
 use jobs::{Jobs, PieceView};
 use prefilter::{Hit, Prefilter};
@@ -436,7 +436,12 @@ impl Engine {
                     self.recovery.sweep_stream(&buf, base, span, found);
                 });
             stats.bytes += (owned_end - kept) as u64;
-            for d in scratch.found.drain(..) {
+            for mut d in scratch.found.drain(..) {
+                // the buffer is gone after this chunk: keep the secret as text
+                if d.secret == Secret::Span {
+                    let span = buf.get(d.start..d.start.saturating_add(d.len));
+                    d.secret = Secret::Text(d.secret.text(span.unwrap_or_default(), d.encoding));
+                }
                 found.push(Located {
                     file_offset: base + d.start as u64,
                     detection: d,

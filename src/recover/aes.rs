@@ -496,7 +496,7 @@ fn detection(s: Schedule) -> Detection {
         key: Some(info),
         fingerprint: key.secret_fingerprint,
         preview: format!("AES-{bits} {direction} key schedule{order} (key redacted)"),
-        secret: hex(&s.key),
+        secret: crate::detect::Secret::Text(hex(&s.key)),
         components: Vec::new(),
         token: None,
     }

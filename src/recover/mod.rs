@@ -11,7 +11,7 @@ pub mod bignum;
 pub mod known_search;
 
 use crate::container::MemoryMap;
-use crate::detect::{Component, Detection, Family};
+use crate::detect::{Component, Detection, Family, Secret};
 use crate::known_keys::{KnownPublic, KnownTarget};
 use crate::model::Encoding;
 use crate::model::Severity;
@@ -269,7 +269,7 @@ fn rsa_detection(r: bignum::Recovered, rule_id: &'static str) -> Option<(u64, De
             key: Some(r.key.info.clone()),
             fingerprint,
             preview,
-            secret,
+            secret: Secret::Text(secret),
             components,
             token: None,
         },
@@ -304,7 +304,7 @@ fn ec_detection(
             severity: Severity::Critical,
             fingerprint: key.fingerprint(),
             preview: format!("EC {curve} private scalar of a known public key, found in memory"),
-            secret: crate::keys::hex(scalar),
+            secret: Secret::Text(crate::keys::hex(scalar)),
             key: Some(key.info),
             components,
             token: None,

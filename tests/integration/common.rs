@@ -134,6 +134,13 @@ pub fn fingerprints_in(report: &Report, path: &Path) -> BTreeSet<(String, String
 /// Run keysweep with its report in a file and return (exit code, report,
 /// peak resident set in KiB), the peak read by `wait4` for this child alone.
 pub fn scan_json_measuring_rss(args: &[&str], dir: &Path) -> (i32, Report, u64) {
+    let (code, report, rss, _, _) = scan_measured(args, dir);
+    (code, report, rss)
+}
+
+/// Run a JSON scan to a file in `dir`; returns (exit code, report, peak
+/// resident set in KiB, CPU seconds (user and system), report bytes).
+pub fn scan_measured(args: &[&str], dir: &Path) -> (i32, Report, u64, f64, u64) {
     let out_path = dir.join("report.json");
     let out = std::fs::File::create(&out_path).unwrap();
     #[expect(
@@ -159,7 +166,14 @@ pub fn scan_json_measuring_rss(args: &[&str], dir: &Path) -> (i32, Report, u64) 
     let text = std::fs::read_to_string(&out_path).unwrap();
     let report: Report =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON ({e}): {text}"));
-    (libc::WEXITSTATUS(status), report, usage.ru_maxrss as u64)
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        libc::WEXITSTATUS(status),
+        report,
+        usage.ru_maxrss as u64,
+        secs(usage.ru_utime) + secs(usage.ru_stime),
+        text.len() as u64,
+    )
 }
 
 /// Rewrite a minidump's MemoryList as a Memory64List (the layout of full-memory

@@ -5,6 +5,7 @@
 
 mod common;
 mod contract;
+mod costs;
 mod evidence;
 mod false_positives;
 mod flags;
