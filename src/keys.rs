@@ -170,6 +170,44 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// PBKDF2 rounds of [`guess_resistant_fingerprint`].
+pub const SLOW_FINGERPRINT_ROUNDS: u32 = 10_000;
+
+/// The fingerprint of a secret a person chose (a password, a value assigned
+/// to a `secret` field): lowercase hex PBKDF2-HMAC-SHA256 with a fixed salt
+/// and [`SLOW_FINGERPRINT_ROUNDS`] rounds. Deterministic, so the same
+/// secret has the same fingerprint in every file and run (grouping and
+/// baselines keep working), but each guess at it costs ten thousand hash
+/// rounds instead of one: a report cannot be turned back into its
+/// passwords by running a dictionary through SHA-256. A keyed hash (HMAC
+/// with a key per baseline) was the other choice; it would stop matching
+/// across baselines and need a key kept next to the report.
+pub fn guess_resistant_fingerprint(secret: &[u8]) -> String {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<[u8; 32], String>> =
+            Default::default();
+    }
+    let key: [u8; 32] = Sha256::digest(secret).into();
+    if let Some(fp) = SEEN.with(|s| s.borrow().get(&key).cloned()) {
+        return fp;
+    }
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(
+        secret,
+        b"keysweep/secret-fingerprint/v1",
+        SLOW_FINGERPRINT_ROUNDS,
+        &mut out,
+    );
+    let fp = hex(&out);
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < 1 << 14 {
+            s.insert(key, fp.clone());
+        }
+    });
+    fp
+}
+
 /// Lowercase hex of a byte string.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;

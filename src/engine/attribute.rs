@@ -29,7 +29,15 @@ pub fn finding(
         Secret::Span if show_secrets || d.fingerprint.is_none() => secret(),
         Secret::Span => None,
     };
-    let identity = d.fingerprint.clone().unwrap_or_else(|| {
+    // a secret a person chose is fingerprinted so that it cannot be guessed back
+    let fingerprint = if matches!(d.kind, "password" | "secret") {
+        secret_text
+            .as_deref()
+            .map(|t| crate::keys::guess_resistant_fingerprint(t.as_bytes()))
+    } else {
+        d.fingerprint.clone()
+    };
+    let identity = fingerprint.clone().unwrap_or_else(|| {
         crate::keys::sha256_hex(secret_text.as_deref().unwrap_or_default().as_bytes())
     });
     let components = d
@@ -66,7 +74,7 @@ pub fn finding(
             file_offset: region.map_or(0, |r| r.file_offset),
         },
         key: d.key,
-        fingerprint: d.fingerprint,
+        fingerprint,
         known_key: None,
         components,
         token: d.token,

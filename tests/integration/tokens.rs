@@ -3,6 +3,14 @@
 use crate::common::*;
 use crate::contract::*;
 
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
 /// A real process holds one token of every built-in rule in its heap as
 /// ASCII and as UTF-16LE only, a token in its environment and one on its
 /// command line. Every one is found with its rule id in the gcore core, the
@@ -14,14 +22,46 @@ fn tokens_in_a_live_process() {
     let expect = live_expectations("tokens");
     assert!(expect.len() >= 36);
     for name in ["tokens.core", "tokens.dmp", "tokens.kernel.core"] {
-        let (code, report) = scan_json(&["--detectors", "tokens", s(&dump(name))]);
+        let (code, report) =
+            scan_json(&["--detectors", "tokens", "--show-secrets", s(&dump(name))]);
         assert_eq!(code, 1);
         let f = &report.findings;
+        for x in f {
+            // a secret a person chose has a guess-resistant fingerprint
+            let secret = x.secret.as_deref().unwrap().as_bytes();
+            let sha = sha256_hex(secret);
+            if x.kind == "password" || x.kind == "secret" {
+                let mut slow = [0u8; 32];
+                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                    secret,
+                    b"keysweep/secret-fingerprint/v1",
+                    10_000,
+                    &mut slow,
+                );
+                let slow: String = slow.iter().map(|b| format!("{b:02x}")).collect();
+                assert_eq!(
+                    x.fingerprint.as_deref(),
+                    Some(slow.as_str()),
+                    "{}",
+                    x.rule_id
+                );
+            } else {
+                assert_eq!(
+                    x.fingerprint.as_deref(),
+                    Some(sha.as_str()),
+                    "{}",
+                    x.rule_id
+                );
+            }
+        }
         for e in &expect {
             let (rule, placement, hash) = (&e[0], &e[1], &e[2]);
             let hits: Vec<&FindingM> = f
                 .iter()
-                .filter(|x| &x.rule_id == rule && x.fingerprint.as_deref() == Some(hash.as_str()))
+                .filter(|x| {
+                    &x.rule_id == rule
+                        && sha256_hex(x.secret.as_deref().unwrap().as_bytes()) == *hash
+                })
                 .collect();
             let wanted = |enc: &str| {
                 hits.iter()
@@ -71,13 +111,14 @@ fn tokens_in_a_live_process() {
             Some("https://login.example.com/tenant/v2.0")
         );
         assert_eq!((token.exp, token.expired), (Some(4102444800), false));
-        assert!(jwt.secret.is_none() && jwt.preview.contains("signature redacted"));
+        assert!(jwt.preview.contains("signature redacted"));
+        let (_, unshown) = scan_json(&["--detectors", "tokens", s(&dump(name))]);
+        assert!(unshown.findings.iter().all(|x| x.secret.is_none()));
         // nothing but the planted tokens
         for x in f {
+            let sha = sha256_hex(x.secret.as_deref().unwrap().as_bytes());
             assert!(
-                expect
-                    .iter()
-                    .any(|e| e[0] == x.rule_id && x.fingerprint.as_deref() == Some(e[2].as_str())),
+                expect.iter().any(|e| e[0] == x.rule_id && e[2] == sha),
                 "{name}: unexpected {} {}",
                 x.rule_id,
                 x.preview
