@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// A report being written to `target`.
 pub struct ReportFile {
-    temp: tempfile::NamedTempFile,
+    /// The temporary file renamed over the target when complete; `None`
+    /// when the target is not a regular file (`/dev/null`, a FIFO, a
+    /// terminal), which is written directly.
+    temp: Option<tempfile::NamedTempFile>,
     target: PathBuf,
     secrets: bool,
 }
@@ -25,6 +28,21 @@ impl ReportFile {
         inputs: &Discovered,
     ) -> anyhow::Result<(ReportFile, File)> {
         refuse_inputs(target, inputs)?;
+        if let Ok(meta) = std::fs::metadata(target)
+            && !meta.is_file()
+        {
+            // a device or a FIFO: nothing there to replace or keep whole
+            let handle = std::fs::OpenOptions::new()
+                .write(true)
+                .open(target)
+                .with_context(|| format!("opening {}", target.display()))?;
+            let file = ReportFile {
+                temp: None,
+                target: target.to_path_buf(),
+                secrets,
+            };
+            return Ok((file, handle));
+        }
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -38,7 +56,7 @@ impl ReportFile {
         let handle = temp.reopen().context("opening the report file")?;
         Ok((
             ReportFile {
-                temp,
+                temp: Some(temp),
                 target: target.to_path_buf(),
                 secrets,
             },
@@ -49,12 +67,14 @@ impl ReportFile {
     /// The report is complete: put it in place (replacing what was at the
     /// target, a symbolic link included, without writing through it).
     pub fn commit(self) -> anyhow::Result<()> {
+        let Some(temp) = self.temp else {
+            return Ok(());
+        };
         if !self.secrets {
             // a report without secrets is as readable as any file written here
-            let _ = std::fs::set_permissions(self.temp.path(), PermissionsExt::from_mode(0o644));
+            let _ = std::fs::set_permissions(temp.path(), PermissionsExt::from_mode(0o644));
         }
-        self.temp
-            .persist(&self.target)
+        temp.persist(&self.target)
             .map(|_| ())
             .with_context(|| format!("writing the report to {}", self.target.display()))
     }

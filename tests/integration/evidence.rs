@@ -222,3 +222,17 @@ fn previews_show_no_byte_of_a_secret() {
             .any(|f| f.rule_id == "aes-key-schedule")
     );
 }
+
+/// `-o /dev/null` (or a FIFO) is written to, never replaced by a file.
+#[test]
+fn output_to_a_device_is_written_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let (code, _, err) = run(&["scan", "-q", "-o", "/dev/null", s(&dump("pem-ascii.core"))]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
