@@ -7,6 +7,10 @@
 #   ./flags.sh TARGET          corpus/TARGET SEEDS -- OPTIONS
 #                              (for `cargo fuzz run -O TARGET $(./flags.sh TARGET) ...`)
 #   ./flags.sh TARGET options  OPTIONS alone (for `cargo fuzz cmin`)
+#   ./flags.sh TARGET cost     corpus/TARGET SEEDS -- OPTIONS with cost limits:
+#                              inputs up to 1 MiB, and an input that makes a
+#                              run take over 5 s or 256 MiB of allocations
+#                              (512 MiB resident) is a failure
 #
 # The seeds directory goes before `--`: cargo fuzz puts what follows `--`
 # first on the fuzzer's command line, and libFuzzer writes new inputs into
@@ -25,11 +29,13 @@ der | openssh | pgp | ppk | winblob | jks | jwk) seeds=seeds/formats options="-m
   ;;
 esac
 
+cost_limits="-max_len=1048576 -rss_limit_mb=512 -malloc_limit_mb=256 -timeout=5"
 case ${2:-} in
 "") echo "corpus/$target $seeds -- $options" ;;
 options) echo "$options" ;;
+cost) echo "corpus/$target $seeds -- $(echo "$options" | sed "s/-max_len=[0-9]*//") $cost_limits" ;;
 *)
-  echo "flags.sh: unknown mode '$2' (expected nothing or 'options')" >&2
+  echo "flags.sh: unknown mode '$2' (expected nothing, 'options' or 'cost')" >&2
   exit 2
   ;;
 esac
