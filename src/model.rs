@@ -239,6 +239,15 @@ pub struct Finding {
     pub identity: String,
 }
 
+impl Drop for Finding {
+    /// The secret a report printed is wiped once the finding is done with.
+    fn drop(&mut self) {
+        if let Some(secret) = &mut self.secret {
+            zeroize::Zeroize::zeroize(secret);
+        }
+    }
+}
+
 /// One part of a key rebuilt from memory, placed in the file and the process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -54,6 +54,15 @@ pub enum Secret {
     Text(String),
 }
 
+impl Drop for Secret {
+    /// A secret kept as text is wiped when it is no longer needed.
+    fn drop(&mut self) {
+        if let Secret::Text(t) = self {
+            zeroize::Zeroize::zeroize(t);
+        }
+    }
+}
+
 impl Secret {
     /// The printable secret, given the bytes the detection spans.
     pub fn text(&self, span: &[u8], encoding: Encoding) -> String {

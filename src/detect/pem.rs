@@ -335,7 +335,8 @@ fn analyze(block: &Block<'_>, cut_by_region_end: bool) -> Option<Detection> {
     } else {
         &block.body[..block.body.len() / 4 * 4]
     };
-    let der = base64_engine().decode(strip_inner_padding(body)).ok()?;
+    // (the decoded key is wiped when this detection is done with it)
+    let der = zeroize::Zeroizing::new(base64_engine().decode(strip_inner_padding(body)).ok()?);
     // a complete body may be small (an Ed25519 PKCS#8 key is 48 bytes); what
     // is left of a damaged or cut-off one must be larger to tell it from noise,
     // unless it still parses as a whole key (checked below)
