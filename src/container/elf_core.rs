@@ -67,9 +67,14 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     // mappings is executable, or when its first page, dumped as cores do for
     // ELF files, starts with the ELF magic: gcore leaves unmodified text
     // segments out entirely, so the first test alone would miss them.
-    let mut module_files: Vec<&str> = Vec::new();
+    // lookups per segment are indexed: a core may have hundreds of
+    // thousands of segments, threads and mapped files
+    let files = FileIndex::new(&notes.files);
+    let mut stack_pointers = notes.stack_pointers.clone();
+    stack_pointers.sort_unstable();
+    let mut module_files: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for ph in phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
-        let Some(f) = file_at(&notes.files, ph.p_vaddr) else {
+        let Some(f) = files.at(ph.p_vaddr) else {
             continue;
         };
         let elf_header = f.page_offset == 0
@@ -78,8 +83,8 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
                 .ok()
                 .and_then(|o| bytes.get(o..o.checked_add(4)?))
                 .is_some_and(|magic| magic == b"\x7fELF");
-        if (ph.is_executable() || elf_header) && !module_files.contains(&f.name.as_str()) {
-            module_files.push(&f.name);
+        if ph.is_executable() || elf_header {
+            module_files.insert(&f.name);
         }
     }
     let mut past_eof = 0u64;
@@ -99,11 +104,10 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             if ph.is_executable() { 'x' } else { '-' }
         );
         let vaddr_end = ph.p_vaddr.saturating_add(ph.p_memsz.max(ph.p_filesz));
-        let stack = notes
-            .stack_pointers
-            .iter()
-            .any(|&sp| sp >= ph.p_vaddr && sp < vaddr_end);
-        let file = file_at(&notes.files, ph.p_vaddr);
+        // a stack pointer inside the segment: the first one at or after its start
+        let first = stack_pointers.partition_point(|&sp| sp < ph.p_vaddr);
+        let stack = stack_pointers.get(first).is_some_and(|&sp| sp < vaddr_end);
+        let file = files.at(ph.p_vaddr);
         let kind = match file {
             _ if stack => RegionKind::Stack,
             Some(f) if module_files.contains(&f.name.as_str()) => RegionKind::Module,
@@ -145,8 +149,25 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     }
 }
 
-fn file_at(files: &[FileMapping], vaddr: u64) -> Option<&FileMapping> {
-    files.iter().find(|f| vaddr >= f.start && vaddr < f.end)
+/// The mapped files of NT_FILE, sorted by start address for lookups.
+struct FileIndex<'a> {
+    by_start: Vec<&'a FileMapping>,
+}
+
+impl<'a> FileIndex<'a> {
+    fn new(files: &'a [FileMapping]) -> Self {
+        let mut by_start: Vec<&FileMapping> = files.iter().collect();
+        // (stable: of mappings starting at one address, the first listed wins)
+        by_start.sort_by_key(|f| f.start);
+        FileIndex { by_start }
+    }
+
+    /// The mapping holding `vaddr`: the last one starting at or before it.
+    fn at(&self, vaddr: u64) -> Option<&'a FileMapping> {
+        let after = self.by_start.partition_point(|f| f.start <= vaddr);
+        let f = *self.by_start.get(after.checked_sub(1)?)?;
+        (vaddr < f.end).then_some(f)
+    }
 }
 
 /// Program headers, tolerating a table cut short by the end of the file and
