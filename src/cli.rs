@@ -78,8 +78,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
 
-    /// Report format: text, json, jsonl or sarif [default: text on a
-    /// terminal, json otherwise].
+    /// Report format: text, json, jsonl or sarif [default: text, or what
+    /// the extension of -o names: .json, .jsonl, .sarif].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 

@@ -56,6 +56,21 @@ pub struct Config {
     pub color: bool,
     /// Show a progress line on standard error.
     pub progress: bool,
+    /// Nothing on standard error but usage errors: no progress line, no
+    /// input errors, no closing summary line.
+    pub quiet: bool,
+}
+
+/// The report format a file name's extension names (`.json`, `.jsonl`,
+/// `.sarif`, `.txt`), if any.
+fn format_of_extension(path: &std::path::Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(Format::Json),
+        "jsonl" | "ndjson" => Some(Format::Jsonl),
+        "sarif" => Some(Format::Sarif),
+        "txt" | "text" => Some(Format::Text),
+        _ => None,
+    }
 }
 
 /// The flags that leave findings out of the report (they are counted in
@@ -103,11 +118,11 @@ impl Config {
     /// Resolve the CLI flags: the default format depends on where the report goes.
     pub fn from_args(args: ScanArgs) -> anyhow::Result<Config> {
         let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-        let format = args.format.unwrap_or(if to_terminal {
-            Format::Text
-        } else {
-            Format::Json
-        });
+        // text whatever stdout is, unless asked for, or named by -o's extension
+        let format = args
+            .format
+            .or_else(|| args.output.as_deref().and_then(format_of_extension))
+            .unwrap_or(Format::Text);
         let rules = RuleSet::with_user_files(&args.rules)?;
         if let Some(unknown) = args.disable_rule.iter().find(|id| !rules.contains(id)) {
             anyhow::bail!("--disable-rule {unknown}: no such rule (see `keysweep rules list`)");
@@ -167,6 +182,7 @@ impl Config {
             output: args.output,
             color,
             progress: !args.quiet && io::stderr().is_terminal(),
+            quiet: args.quiet,
         })
     }
 }

@@ -20,7 +20,8 @@ use crate::report::{
 use anyhow::Context;
 use output::ReportFile;
 use pipeline::{
-    ClearProgress, InputOrder, MarkKnownKeys, Report, Tally, baseline_filter, policy_filter,
+    ClearProgress, ErrorLines, InputOrder, MarkKnownKeys, Report, Tally, baseline_filter,
+    policy_filter,
 };
 use rayon::prelude::*;
 pub use scan::{Outcome, ScanOptions, scan_file};
@@ -47,7 +48,13 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
             &config.policy,
             baseline_filter(
                 config.baseline.as_ref(),
-                Tally::new(ClearProgress::new(line, Report(reporter))),
+                Tally::new(ClearProgress::new(
+                    line,
+                    ErrorLines {
+                        quiet: config.quiet,
+                        inner: Report(reporter),
+                    },
+                )),
             ),
         ),
     });
@@ -82,12 +89,35 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
     drop(chain);
     if let Some(file) = report_file {
         file.commit()?;
+        if !config.quiet {
+            eprintln!("{}", summary_line(&summary, config.output.as_deref()));
+        }
     }
     Ok(ExitStatus::of(
         &summary,
         config.fail_on,
         config.fail_on_unscannable,
     ))
+}
+
+/// One line that says what a run whose report went to a file found: the
+/// first thing a CI log shows.
+fn summary_line(s: &Summary, report: Option<&Path>) -> String {
+    let b = &s.by_severity;
+    format!(
+        "keysweep: {} file(s), {} finding(s) ({} critical, {} high, {} medium, {} low), {} with errors, coverage {} full / {} partial / {} none; report in {}",
+        s.files,
+        s.findings,
+        b.critical,
+        b.high,
+        b.medium,
+        b.low,
+        s.files_with_errors,
+        s.coverage.full,
+        s.coverage.partial,
+        s.coverage.none,
+        report.map_or_else(|| "-".to_string(), |p| p.display().to_string())
+    )
 }
 
 /// The inputs: the paths given and listed, walked and filtered.

@@ -218,6 +218,32 @@ impl<S: Stage> Stage for ClearProgress<S> {
     }
 }
 
+/// Says each input error on standard error, one line each, so a CI log
+/// explains a failed run even when the report went to a file.
+pub struct ErrorLines<S> {
+    /// Print nothing (`-q`).
+    pub quiet: bool,
+    /// The next stage.
+    pub inner: S,
+}
+
+impl<S: Stage> Stage for ErrorLines<S> {
+    fn file(&mut self, record: InputRecord, findings: Vec<Finding>) -> io::Result<()> {
+        if let Some(error) = record.error.as_deref().filter(|_| !self.quiet) {
+            eprintln!(
+                "keysweep: {}: {}",
+                crate::report::text::sanitize(&record.path),
+                crate::report::text::sanitize(error)
+            );
+        }
+        self.inner.file(record, findings)
+    }
+
+    fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        self.inner.finish(summary)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,11 +122,44 @@ fn output_file_and_show_secrets() {
 }
 
 #[test]
-fn default_format_is_json_when_not_a_terminal() {
-    let (code, out, _) = run(&["scan", s(&dump("pem-utf16.dmp"))]);
+fn default_format_is_text_and_the_output_extension_names_another() {
+    let dump_path = dump("pem-utf16.dmp");
+    let (code, out, err) = run(&["scan", s(&dump_path)]);
     assert_eq!(code, 1);
-    let report: Report = serde_json::from_str(&out).expect("json by default on a pipe");
-    assert_eq!(report.findings.len(), 2);
+    assert!(out.contains("finding(s)") && serde_json::from_str::<Value>(&out).is_err());
+    assert!(err.is_empty(), "no summary line without -o: {err}");
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, check) in [
+        ("r.json", "{"),
+        ("r.sarif", "\"$schema\""),
+        ("r.jsonl", "{\"type\":\"finding\""),
+        ("r.txt", "finding(s)"),
+    ] {
+        let path = tmp.path().join(file);
+        let (code, out, err) = run(&["scan", "-o", s(&path), s(&dump_path)]);
+        assert_eq!(code, 1);
+        assert!(out.is_empty());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(check),
+            "{file}: {}",
+            &text[..text.len().min(200)]
+        );
+        // with -o, one line on stderr says what was found and where the report is
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("2 finding(s)") && err.contains(file), "{err}");
+    }
+    // every input error is a line on stderr too; -q silences them
+    let report = tmp.path().join("r.json");
+    let (code, _, err) = run(&["scan", "-o", s(&report), "/nonexistent/dump.dmp"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("keysweep: /nonexistent/dump.dmp: ")),
+        "{err}"
+    );
+    let (_, _, err) = run(&["scan", "-q", "-o", s(&report), "/nonexistent/dump.dmp"]);
+    assert!(err.is_empty(), "{err}");
 }
 
 /// Colour only when asked for (or on a terminal without NO_COLOR); dump
