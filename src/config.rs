@@ -129,7 +129,13 @@ impl Config {
         }
         let known_keys = KnownKeys::load(&args.known_keys)?;
         let baseline = match &args.baseline {
-            Some(path) => Some(Baseline::load(path, args.baseline_match)?),
+            Some(path) => {
+                let baseline = Baseline::load(path, args.baseline_match)?;
+                for w in baseline.warnings.iter().filter(|_| !args.quiet) {
+                    eprintln!("keysweep: warning: {w}");
+                }
+                Some(baseline)
+            }
             None => None,
         };
         let color = match args.color {

@@ -96,24 +96,92 @@ pub fn rules_check(path: &Path, out: &mut dyn Write) -> anyhow::Result<ExitStatu
 }
 
 /// `keysweep baseline -o FILE PATHS...`: scan and write the JSON report that
-/// later `scan --baseline FILE` runs compare against. Exits 0 whatever was
-/// found, 2 when an input could not be scanned.
-pub fn baseline(args: ScanArgs) -> anyhow::Result<ExitStatus> {
-    if args.output.is_none() {
+/// later `scan --baseline FILE` runs compare against. With `--baseline OLD`,
+/// the new baseline keeps OLD's entries (with their own fields: comments,
+/// owners, expiry dates) and adds what is new. Exits 0 whatever was found,
+/// 2 when an input could not be scanned.
+pub fn baseline(mut args: ScanArgs) -> anyhow::Result<ExitStatus> {
+    let Some(output) = args.output.clone() else {
         anyhow::bail!("keysweep baseline needs -o FILE, where the baseline is written");
-    }
+    };
     if args.show_secrets {
         anyhow::bail!(
             "keysweep baseline does not take --show-secrets: a baseline is meant to be committed, and identifies findings by fingerprint without them"
         );
     }
+    // the old baseline is merged in afterwards, not used to leave findings out
+    let old = args.baseline.take();
+    let old_entries = match &old {
+        Some(path) => Some(old_findings(path)?),
+        None => None,
+    };
     let mut config = Config::from_args(args)?;
     config.format = Format::Json;
     config.fail_on = Severity::Critical;
-    Ok(match super::run(&config)? {
+    let status = super::run(&config)?;
+    if let Some(old_entries) = old_entries {
+        merge_into(&output, old_entries)?;
+    }
+    Ok(match status {
         ExitStatus::Error => ExitStatus::Error,
         _ => ExitStatus::Clean,
     })
+}
+
+/// The findings of an earlier baseline, as they were written.
+fn old_findings(path: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading baseline {}: {e}", path.display()))?;
+    let report: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not a keysweep JSON report: {e}", path.display()))?;
+    Ok(report
+        .get("findings")
+        .and_then(|f| f.as_array())
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Merge the old entries into the baseline just written at `output` (an
+/// entry is the same when its rule, fingerprint, preview and path are),
+/// then replace the file whole.
+fn merge_into(output: &Path, old: Vec<serde_json::Value>) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(output)?;
+    let mut report: serde_json::Value = serde_json::from_str(&text)?;
+    let identity = |f: &serde_json::Value| {
+        let s = |k: &str| {
+            f.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        (s("rule_id"), s("fingerprint"), s("preview"), s("path"))
+    };
+    let Some(findings) = report.get_mut("findings").and_then(|f| f.as_array_mut()) else {
+        anyhow::bail!("{} has no findings list", output.display());
+    };
+    // an entry found again keeps its old form (its comment, owner, expiry);
+    // entries not found again stay as they were
+    let mut old: std::collections::BTreeMap<_, _> =
+        old.into_iter().map(|f| (identity(&f), f)).collect();
+    for f in findings.iter_mut() {
+        if let Some(kept) = old.remove(&identity(f)) {
+            *f = kept;
+        }
+    }
+    findings.extend(old.into_values());
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer_pretty(&mut temp, &report)?;
+    temp.as_file_mut().write_all(b"\n")?;
+    std::fs::set_permissions(
+        temp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )?;
+    temp.persist(output)?;
+    Ok(())
 }
 
 /// Check rules: ids unique, each known to a detector of `engine`, each with at

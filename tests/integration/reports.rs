@@ -1,6 +1,7 @@
 //! SARIF reports and baselines.
 
 use crate::common::*;
+use crate::contract::Report;
 
 /// SARIF 2.1.0: the same findings as JSON, with byte regions, addresses and
 /// key-identity fingerprints; valid for Microsoft's SARIF Multitool (run when
@@ -134,4 +135,123 @@ fn baseline_silences_exactly_the_known_findings() {
     let bad = write(tmp.path(), "bad.json", b"{}");
     assert_eq!(run(&["scan", "--baseline", s(&bad), s(&copy)]).0, 2);
     assert_eq!(run(&["baseline", s(&copy)]).0, 2, "baseline needs -o");
+}
+
+/// Baselines that survive real use: the same dumps under another spelling or
+/// working folder still match; `--baseline-match fingerprint` knows a key in
+/// any form; entries may carry fields of their own, and expired ones stop
+/// suppressing with a warning; `keysweep baseline --baseline OLD` keeps
+/// OLD's entries.
+#[test]
+fn baselines_survive_real_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dumps = tmp.path().join("build/crash-dumps");
+    std::fs::create_dir_all(&dumps).unwrap();
+    std::fs::copy(dump("pem-utf16.core"), dumps.join("a.core")).unwrap();
+    let in_tmp = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, _, err) = in_tmp(&["baseline", "-o", "base.json", "build/crash-dumps/"]);
+    assert_eq!(code, 0, "{err}");
+    let base = tmp.path().join("base.json");
+    let absolute = dumps.display().to_string();
+    for (dir, path) in [
+        (tmp.path().to_path_buf(), "./build/crash-dumps/".to_string()),
+        (tmp.path().to_path_buf(), absolute.clone()),
+        (dumps.clone(), ".".to_string()),
+        (dumps.clone(), "a.core".to_string()),
+    ] {
+        let out = Command::new(BIN)
+            .args(["scan", "--format", "json", "--baseline", s(&base), &path])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (out.status.code(), report.summary.findings_baselined),
+            (Some(0), 2),
+            "{path} from {}",
+            dir.display()
+        );
+    }
+    // a key baselined as PEM text is known when found as DER, by fingerprint
+    let pem = write(
+        tmp.path(),
+        "key.pem",
+        &std::fs::read(fixtures().join("keys/ec-p256-sec1.pem")).unwrap(),
+    );
+    let der = write(
+        tmp.path(),
+        "key.der",
+        &std::fs::read(fixtures().join("keys/der/ec-p256-sec1.der")).unwrap(),
+    );
+    let pem_base = tmp.path().join("pem-base.json");
+    assert_eq!(run(&["baseline", "-o", s(&pem_base), s(&pem)]).0, 0);
+    let (code, report) = scan_json(&[
+        "--baseline",
+        s(&pem_base),
+        "--baseline-match",
+        "fingerprint",
+        s(&der),
+    ]);
+    assert_eq!((code, report.summary.findings_baselined), (0, 1));
+    // entries with fields of their own; an expired one suppresses no more
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    let findings = doc["findings"].as_array_mut().unwrap();
+    findings[0]["comment"] = Value::from("test key of the fixture service");
+    findings[0]["owner"] = Value::from("platform-team");
+    findings[1]["expires"] = Value::from("2020-01-31");
+    let annotated = write(
+        tmp.path(),
+        "annotated.json",
+        serde_json::to_string(&doc).unwrap().as_bytes(),
+    );
+    let (code, out, err) = run(&[
+        "scan",
+        "--format",
+        "json",
+        "--baseline",
+        s(&annotated),
+        &absolute,
+    ]);
+    let report: Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            code,
+            report.summary.findings_baselined,
+            report.findings.len()
+        ),
+        (1, 1, 1)
+    );
+    assert!(err.contains("expired on 2020-01-31"), "{err}");
+    // a new baseline made with the old one keeps its entries and their fields
+    std::fs::copy(dump("pem-ascii.core"), dumps.join("b.core")).unwrap();
+    let (code, _, err) = in_tmp(&[
+        "baseline",
+        "--baseline",
+        "annotated.json",
+        "-o",
+        "new.json",
+        "build/crash-dumps/",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let new: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("new.json")).unwrap())
+            .unwrap();
+    let entries = new["findings"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        2 + expectations("pem-ascii").len(),
+        "old entries kept, new ones added"
+    );
+    assert!(entries.iter().any(|f| f["owner"] == "platform-team"));
 }
