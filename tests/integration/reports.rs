@@ -56,7 +56,7 @@ fn sarif_output_matches_json_and_validates() {
 
     match std::env::var("KEYSWEEP_SARIF_MULTITOOL") {
         Ok(tool) => {
-            let validate = Command::new(tool)
+            let validate = Command::new(&tool)
                 .arg("validate")
                 .arg(&out)
                 .output()
@@ -65,6 +65,22 @@ fn sarif_output_matches_json_and_validates() {
                 + &String::from_utf8_lossy(&validate.stderr);
             assert!(validate.status.success(), "{text}");
             assert!(!text.contains(": error "), "{text}");
+            assert!(text.contains("Analysis completed successfully"), "{text}");
+            // and GitHub code scanning's own rules (the option takes a list,
+            // so it goes after the file)
+            let github = Command::new(&tool)
+                .arg("validate")
+                .arg(&out)
+                .args(["--rule-kind", "Gh"])
+                .output()
+                .expect("run sarif-multitool");
+            let text = String::from_utf8_lossy(&github.stdout).into_owned()
+                + &String::from_utf8_lossy(&github.stderr);
+            assert!(github.status.success(), "{text}");
+            assert!(
+                !text.contains(": error ") && !text.contains(": warning "),
+                "{text}"
+            );
             assert!(text.contains("Analysis completed successfully"), "{text}");
         }
         Err(_) => assert!(
