@@ -536,6 +536,13 @@ pub struct Summary {
     /// Inputs by coverage verdict.
     #[serde(default)]
     pub coverage: CoverageCounts,
+    /// Each distinct secret reported, once: the same key or token found in
+    /// many places is one entry with its count, in the order first found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<DistinctSecret>,
+    /// Where each secret's entry is in `secrets`, by identity.
+    #[serde(skip)]
+    pub secret_index: std::collections::HashMap<String, usize>,
     /// Wall-clock time of the scan.
     pub elapsed_seconds: f64,
 }
@@ -560,6 +567,122 @@ impl Summary {
         self.findings += findings.len();
         for f in findings {
             self.by_severity.add(f.severity);
+            self.add_secret(f);
         }
     }
+
+    /// Count a finding under its distinct secret.
+    fn add_secret(&mut self, f: &Finding) {
+        match self.secret_index.get(&f.identity) {
+            Some(&i) => {
+                let s = &mut self.secrets[i];
+                s.occurrences += 1;
+                s.severity = s.severity.max(f.severity);
+                if s.files.last() != Some(&f.path) && !s.files.contains(&f.path) {
+                    s.files.push(f.path.clone());
+                }
+            }
+            None => {
+                self.secret_index
+                    .insert(f.identity.clone(), self.secrets.len());
+                self.secrets.push(DistinctSecret {
+                    fingerprint: f.identity.clone(),
+                    kind: f.kind.clone(),
+                    algorithm: f.key.as_ref().map(|k| k.algorithm.clone()),
+                    bits: f.key.as_ref().and_then(|k| k.bits),
+                    curve: f.key.as_ref().and_then(|k| k.curve.clone()),
+                    severity: f.severity,
+                    occurrences: 1,
+                    files: vec![f.path.clone()],
+                    first: SecretPlace {
+                        path: f.path.clone(),
+                        offset: f.offset,
+                        address: f.address.clone(),
+                        region: f.region.kind,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Fold in the totals of another summary (of other inputs).
+    pub fn merge(&mut self, other: &Summary) {
+        self.files += other.files;
+        self.files_with_errors += other.files_with_errors;
+        self.files_skipped += other.files_skipped;
+        self.bytes_scanned += other.bytes_scanned;
+        self.findings += other.findings;
+        self.findings_filtered += other.findings_filtered;
+        self.findings_baselined += other.findings_baselined;
+        let (a, b) = (&mut self.by_severity, &other.by_severity);
+        a.critical += b.critical;
+        a.high += b.high;
+        a.medium += b.medium;
+        a.low += b.low;
+        self.coverage.full += other.coverage.full;
+        self.coverage.partial += other.coverage.partial;
+        self.coverage.none += other.coverage.none;
+        for s in &other.secrets {
+            match self.secret_index.get(&s.fingerprint) {
+                Some(&i) => {
+                    let mine = &mut self.secrets[i];
+                    mine.occurrences += s.occurrences;
+                    mine.severity = mine.severity.max(s.severity);
+                    for f in &s.files {
+                        if !mine.files.contains(f) {
+                            mine.files.push(f.clone());
+                        }
+                    }
+                }
+                None => {
+                    self.secret_index
+                        .insert(s.fingerprint.clone(), self.secrets.len());
+                    self.secrets.push(s.clone());
+                }
+            }
+        }
+    }
+}
+
+/// One distinct secret of a scan, with every place it was reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistinctSecret {
+    /// The findings' fingerprint (for a secret without one, the SHA-256 of
+    /// the secret as found): what groups them.
+    pub fingerprint: String,
+    /// What the secret is.
+    pub kind: String,
+    /// The key's algorithm, for key material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// The key's size, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+    /// The key's curve, for EC keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// The highest severity it was reported at.
+    pub severity: Severity,
+    /// Findings of it.
+    pub occurrences: usize,
+    /// Every input it was found in, in order.
+    pub files: Vec<String>,
+    /// Where it was first found.
+    pub first: SecretPlace,
+}
+
+/// Where a secret was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretPlace {
+    /// The input.
+    pub path: String,
+    /// Offset of the finding.
+    pub offset: u64,
+    /// Its address in the dumped process, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// What the memory it sat in was used for.
+    pub region: RegionKind,
 }

@@ -173,19 +173,7 @@ impl<S: Stage> Stage for Tally<S> {
     }
 
     fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
-        let t = &self.totals;
-        summary.files += t.files;
-        summary.files_with_errors += t.files_with_errors;
-        summary.files_skipped += t.files_skipped;
-        summary.bytes_scanned += t.bytes_scanned;
-        summary.findings += t.findings;
-        summary.by_severity.critical += t.by_severity.critical;
-        summary.by_severity.high += t.by_severity.high;
-        summary.by_severity.medium += t.by_severity.medium;
-        summary.by_severity.low += t.by_severity.low;
-        summary.coverage.full += t.coverage.full;
-        summary.coverage.partial += t.coverage.partial;
-        summary.coverage.none += t.coverage.none;
+        summary.merge(&self.totals);
         self.inner.finish(summary)
     }
 }

@@ -86,9 +86,21 @@ impl<W: Write> ReportSink for TextSink<W> {
                 input.layers.join("/")
             };
             let header = self.paint("1", &path);
+            let process = input
+                .process
+                .as_ref()
+                .map(|p| {
+                    let name = p.name.as_deref().map(sanitize).unwrap_or_default();
+                    match p.pid {
+                        Some(pid) if !name.is_empty() => format!(", process {name} pid {pid}"),
+                        Some(pid) => format!(", pid {pid}"),
+                        None => format!(", process {name}"),
+                    }
+                })
+                .unwrap_or_default();
             writeln!(
                 self.out,
-                "{header} ({}, {} regions, {} bytes)",
+                "{header} ({}, {} regions, {} bytes{process})",
                 sanitize(&layers),
                 input.regions,
                 input.size
@@ -133,12 +145,13 @@ impl<W: Write> ReportSink for TextSink<W> {
                 .unwrap_or_default();
             writeln!(
                 self.out,
-                "  {severity} {} [{mark}]{known} {} offset {:#x} ({}) fp {fp} {}",
+                "  {severity} {} [{mark}]{known} {} offset {:#x} ({}) fp {fp} {} (rule {})",
                 f.kind,
                 location(f),
                 f.offset,
                 f.encoding.name(),
-                sanitize(&f.preview)
+                sanitize(&f.preview),
+                sanitize(&f.rule_id)
             )?;
             if let Some(secret) = &f.secret {
                 writeln!(self.out, "{}", sanitize(secret).replace("\\u{a}", "\n"))?;
@@ -148,6 +161,46 @@ impl<W: Write> ReportSink for TextSink<W> {
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        if !s.secrets.is_empty() {
+            writeln!(
+                self.out,
+                "\n{} distinct secret(s) in {} finding(s):",
+                s.secrets.len(),
+                s.findings
+            )?;
+            for d in &s.secrets {
+                let what = [
+                    d.algorithm.clone(),
+                    d.bits.map(|b| format!("{b} bits")),
+                    d.curve.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                let fp: String = d.fingerprint.chars().take(16).collect();
+                let severity = self.paint(severity_sgr(d.severity), d.severity.as_str());
+                writeln!(
+                    self.out,
+                    "  {:>4}x {severity} {}{} fp {fp} in {} file(s), first {} offset {:#x}{}",
+                    d.occurrences,
+                    d.kind,
+                    if what.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", sanitize(&what))
+                    },
+                    d.files.len(),
+                    sanitize(&d.first.path),
+                    d.first.offset,
+                    d.first
+                        .address
+                        .as_deref()
+                        .map(|a| format!(" @ {a} ({})", d.first.region.name()))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
         let mb = s.bytes_scanned as f64 / 1e6;
         let rate = if s.elapsed_seconds > 0.0 {
             mb / s.elapsed_seconds

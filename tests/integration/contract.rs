@@ -135,6 +135,8 @@ pub struct SummaryM {
     pub findings_baselined: usize,
     pub by_severity: BTreeMap<String, usize>,
     pub coverage: BTreeMap<String, usize>,
+    #[serde(default)]
+    pub secrets: Vec<SecretM>,
     pub elapsed_seconds: f64,
 }
 
@@ -196,4 +198,27 @@ fn json_contract_document_covers_real_output() {
             "rule id {id} undocumented"
         );
     }
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SecretM {
+    pub fingerprint: String,
+    pub kind: String,
+    pub algorithm: Option<String>,
+    pub bits: Option<u32>,
+    pub curve: Option<String>,
+    pub severity: String,
+    pub occurrences: usize,
+    pub files: Vec<String>,
+    pub first: PlaceM,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceM {
+    pub path: String,
+    pub offset: u64,
+    pub address: Option<String>,
+    pub region: String,
 }

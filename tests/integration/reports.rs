@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use crate::contract::Report;
+use std::collections::BTreeSet;
 
 /// SARIF 2.1.0: the same findings as JSON, with byte regions, addresses and
 /// key-identity fingerprints; valid for Microsoft's SARIF Multitool (run when
@@ -270,4 +271,39 @@ fn baselines_survive_real_use() {
         "old entries kept, new ones added"
     );
     assert!(entries.iter().any(|f| f["owner"] == "platform-team"));
+}
+
+/// A scan of many dumps says how many distinct secrets its findings are, and
+/// the text report names each file's process and each finding's rule.
+#[test]
+fn distinct_secrets_are_counted_once_and_text_names_rules_and_processes() {
+    let dir = fixtures().join("dumps");
+    let (_, report) = scan_json(&[s(&dir)]);
+    let secrets = &report.summary.secrets;
+    assert!(!secrets.is_empty() && secrets.len() < report.findings.len());
+    assert_eq!(
+        secrets.iter().map(|d| d.occurrences).sum::<usize>(),
+        report.findings.len()
+    );
+    let distinct: BTreeSet<&str> = secrets.iter().map(|d| d.fingerprint.as_str()).collect();
+    assert_eq!(distinct.len(), secrets.len(), "each secret once");
+    // the RSA key planted in every pem-ascii, zoo and live dump is one secret
+    let rsa = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "pem-rsa-private-key" && f.path.ends_with("pem-ascii.core"))
+        .unwrap();
+    let entry = secrets
+        .iter()
+        .find(|d| Some(d.fingerprint.as_str()) == rsa.fingerprint.as_deref())
+        .unwrap();
+    assert!(entry.files.len() >= 2, "{entry:?}");
+    assert_eq!(entry.algorithm.as_deref(), Some("rsa"));
+    let (_, text, _) = run(&["scan", s(&dir)]);
+    assert!(
+        text.contains(&format!("{} distinct secret(s) in", secrets.len())),
+        "{text}"
+    );
+    assert!(text.contains("(rule pem-rsa-private-key)"));
+    assert!(text.contains("pem-ascii.core (elf-core, ") && text.contains(" pid "));
 }
