@@ -108,6 +108,7 @@ pub struct InputM {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct CoverageM {
     pub status: String,
     #[serde(default)]
@@ -202,6 +203,7 @@ fn json_contract_document_covers_real_output() {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct SecretM {
     pub fingerprint: String,
     pub kind: String,
@@ -216,6 +218,7 @@ pub struct SecretM {
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct PlaceM {
     pub path: String,
     pub offset: u64,
