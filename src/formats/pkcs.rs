@@ -177,21 +177,25 @@ pub fn pkcs8(der: &[u8]) -> Result<ParsedKey, KeyError> {
         OID_ED25519 => {
             let seed = octets(info.private_key)
                 .ok_or(KeyError::Field("Ed25519 key is not an OCTET STRING"))?;
+            unchecked_bytes_look_random(&seed, info.public_key)?;
             ed25519_key(&seed, info.public_key)
         }
         OID_X25519 => {
             let secret = octets(info.private_key)
                 .ok_or(KeyError::Field("X25519 key is not an OCTET STRING"))?;
+            unchecked_bytes_look_random(&secret, info.public_key)?;
             Edwards::X25519.key(&secret, info.public_key)
         }
         OID_ED448 => {
             let seed = octets(info.private_key)
                 .ok_or(KeyError::Field("Ed448 key is not an OCTET STRING"))?;
+            unchecked_bytes_look_random(&seed, info.public_key)?;
             Edwards::Ed448.key(&seed, info.public_key)
         }
         OID_X448 => {
             let secret = octets(info.private_key)
                 .ok_or(KeyError::Field("X448 key is not an OCTET STRING"))?;
+            unchecked_bytes_look_random(&secret, info.public_key)?;
             Edwards::X448.key(&secret, info.public_key)
         }
         OID_DSA => {
@@ -213,6 +217,20 @@ pub fn pkcs8(der: &[u8]) -> Result<ParsedKey, KeyError> {
         ),
     };
     Ok(parsed)
+}
+
+/// A key of these curves is any string of bytes, so without a stored public
+/// key to check it against nothing says it is one: it is reported only when
+/// its bytes look like a secret, not like the data that follows a constant
+/// PKCS#8 prefix in a program's memory (zeros, pointers).
+fn unchecked_bytes_look_random(secret: &[u8], public: Option<&[u8]>) -> Result<(), KeyError> {
+    if public.is_some() || crate::keys::looks_like_key_bytes(secret) {
+        Ok(())
+    } else {
+        Err(KeyError::Field(
+            "the key bytes look like zeros or pointers, not a secret, and no public key says otherwise",
+        ))
+    }
 }
 
 fn owned_algorithm(alg: &spki::AlgorithmIdentifierRef<'_>) -> Option<AlgorithmIdentifierOwned> {
@@ -291,5 +309,30 @@ fn cipher_name(oid: &ObjectIdentifier) -> String {
         "1.2.840.113549.1.12.1.3" => "PKCS#12 PBE SHA-1 and 3-key triple DES".to_string(),
         "1.2.840.113549.1.12.1.6" => "PKCS#12 PBE SHA-1 and 40-bit RC2".to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// X25519 PKCS#8 without a public key: the 16-byte prefix libraries keep
+    /// as a constant, then 32 bytes. Zeros and a pointer after it (what the
+    /// constant is followed by in a Python process) are not a key; random
+    /// bytes are.
+    #[test]
+    fn x25519_without_public_key_must_look_random() {
+        let prefix = [
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        let mut junk = prefix.to_vec();
+        junk.extend([0u8; 24]);
+        junk.extend(0x0000_7f3a_1c2b_4d50u64.to_le_bytes());
+        assert!(pkcs8(&junk).is_err());
+        let mut key = prefix.to_vec();
+        key.extend((0u8..32).map(|i| i.wrapping_mul(97).wrapping_add(0x9d)));
+        let parsed = pkcs8(&key).expect("random bytes are a key");
+        assert_eq!(parsed.info.algorithm, "x25519");
     }
 }
