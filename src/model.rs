@@ -97,6 +97,10 @@ pub enum ContainerKind {
     Minidump,
     /// ELF core file (`ET_CORE`), as written by the Linux kernel or gdb's `gcore`.
     ElfCore,
+    /// An executable or library file (ELF, PE or Mach-O) on disk: all of it
+    /// is a module's image, so `--exclude-region module` leaves out the test
+    /// keys built into programs.
+    Executable,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -107,6 +111,7 @@ impl ContainerKind {
         match self {
             ContainerKind::Minidump => "minidump",
             ContainerKind::ElfCore => "elf-core",
+            ContainerKind::Executable => "executable",
             ContainerKind::Raw => "raw",
         }
     }

@@ -103,9 +103,40 @@ pub fn sniff(bytes: &[u8]) -> ContainerKind {
         ContainerKind::Minidump
     } else if is_elf_core(bytes) {
         ContainerKind::ElfCore
+    } else if executable_format(bytes).is_some() {
+        ContainerKind::Executable
     } else {
         ContainerKind::Raw
     }
+}
+
+/// The format of an executable or library file (not a core): ELF of type
+/// relocatable, executable or shared object; PE (`MZ` with a `PE\0\0`
+/// header where `e_lfanew` says); Mach-O, 32 or 64 bits, either byte order.
+fn executable_format(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x7fELF") {
+        let t = bytes.get(16..18)?;
+        let e_type = match bytes.get(5)? {
+            1 => u16::from_le_bytes([t[0], t[1]]),
+            2 => u16::from_be_bytes([t[0], t[1]]),
+            _ => return None,
+        };
+        return (1..=3).contains(&e_type).then_some("ELF");
+    }
+    if bytes.starts_with(b"MZ") {
+        let pe = crate::bytes::le_u32(bytes, 0x3c)? as usize;
+        return (bytes.get(pe..pe.checked_add(4)?)? == b"PE\0\0").then_some("PE");
+    }
+    const MACHO: [[u8; 4]; 4] = [
+        [0xfe, 0xed, 0xfa, 0xce],
+        [0xce, 0xfa, 0xed, 0xfe],
+        [0xfe, 0xed, 0xfa, 0xcf],
+        [0xcf, 0xfa, 0xed, 0xfe],
+    ];
+    MACHO
+        .iter()
+        .any(|m| bytes.starts_with(m))
+        .then_some("Mach-O")
 }
 
 fn is_elf_core(bytes: &[u8]) -> bool {
@@ -129,6 +160,14 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
     let map = match sniff(bytes) {
         ContainerKind::Minidump => minidump::map(bytes),
         ContainerKind::ElfCore => elf_core::map(bytes),
+        ContainerKind::Executable => {
+            let mut map = MemoryMap::raw(len, ContainerKind::Executable, Vec::new());
+            for r in &mut map.regions {
+                r.kind = RegionKind::Module;
+                r.name = executable_format(bytes).map(|f| format!("{f} file"));
+            }
+            return map;
+        }
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),
             None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
@@ -425,8 +464,20 @@ mod tests {
         elf[5] = 1;
         elf[16] = 4;
         assert_eq!(sniff(&elf), ContainerKind::ElfCore);
-        elf[16] = 2; // an executable, not a core
-        assert_eq!(sniff(&elf), ContainerKind::Raw);
+        elf[16] = 2; // an executable, not a core: all of it a module
+        assert_eq!(sniff(&elf), ContainerKind::Executable);
+        let map = map_container(&elf);
+        assert!(map.regions.iter().all(|r| r.kind == RegionKind::Module));
+        let mut pe = vec![0u8; 0x90];
+        pe[..2].copy_from_slice(b"MZ");
+        pe[0x3c] = 0x80;
+        pe[0x80..0x84].copy_from_slice(b"PE\0\0");
+        assert_eq!(sniff(&pe), ContainerKind::Executable);
+        assert_eq!(sniff(b"MZ and nothing else"), ContainerKind::Raw);
+        assert_eq!(
+            sniff(&[0xcf, 0xfa, 0xed, 0xfe, 7, 0, 0, 1]),
+            ContainerKind::Executable
+        );
         assert_eq!(sniff(b""), ContainerKind::Raw);
     }
 }

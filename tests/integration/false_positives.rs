@@ -68,4 +68,16 @@ fn openssl_binary_speed_test_keys_are_found_as_der() {
     fps.sort();
     fps.dedup();
     assert_eq!(fps.len(), rsa.len());
+    // the binary is a module's image: --exclude-region module drops its test keys
+    assert_eq!(report.inputs[0].container.as_deref(), Some("executable"));
+    assert!(report.findings.iter().all(|f| f.region.kind == "module"));
+    let (code, report) = scan_json(&[
+        "--exclude-region",
+        "module",
+        "--fail-on",
+        "critical",
+        s(openssl),
+    ]);
+    assert_eq!((code, report.findings.len()), (0, 0));
+    assert!(report.summary.findings_filtered >= 5);
 }
