@@ -63,5 +63,6 @@ pub mod progress;
 pub mod recover;
 pub mod report;
 pub mod rules;
+pub mod test_keys;
 #[cfg(test)]
 mod testutil;

@@ -226,6 +226,10 @@ pub struct Finding {
     /// The `--known-keys` entry this key matches (kid, certificate CN, or file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_key: Option<String>,
+    /// True for a key that is public by design (a library's test key, a
+    /// standard's example key): reported at low severity, not a leak.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test_key: bool,
     /// For keys rebuilt from parts in memory: every part and where it sat.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<ComponentInfo>,

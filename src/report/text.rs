@@ -142,7 +142,12 @@ impl<W: Write> ReportSink for TextSink<W> {
                 .known_key
                 .as_deref()
                 .map(|k| format!(" KNOWN KEY {}", sanitize(k)))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                + if f.test_key {
+                    " TEST KEY (public by design)"
+                } else {
+                    ""
+                };
             writeln!(
                 self.out,
                 "  {severity} {} [{mark}]{known} {} offset {:#x} ({}) fp {fp} {} (rule {})",

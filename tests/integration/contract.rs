@@ -38,6 +38,8 @@ pub struct FindingM {
     pub fingerprint: Option<String>,
     pub known_key: Option<String>,
     #[serde(default)]
+    pub test_key: bool,
+    #[serde(default)]
     pub components: Vec<ComponentM>,
     pub token: Option<TokenM>,
     pub preview: String,

@@ -64,10 +64,13 @@ fn openssl_binary_speed_test_keys_are_found_as_der() {
         rsa.iter()
             .all(|f| f.key.as_ref().unwrap().validated && f.encoding == "binary")
     );
+    assert_eq!(code, 1);
     let mut fps: Vec<_> = rsa.iter().map(|f| f.fingerprint.clone().unwrap()).collect();
     fps.sort();
     fps.dedup();
     assert_eq!(fps.len(), rsa.len());
+    // they are OpenSSL's speed test keys: known to be public, low
+    assert!(rsa.iter().all(|f| f.test_key && f.severity == "low"));
     // the binary is a module's image: --exclude-region module drops its test keys
     assert_eq!(report.inputs[0].container.as_deref(), Some("executable"));
     assert!(report.findings.iter().all(|f| f.region.kind == "module"));
