@@ -8,6 +8,43 @@ use super::{At, Budget, Bytes, Leaf, decode_to_spool, peel_at, spool_failed};
 use crate::model::CoverageStatus;
 use std::io::Cursor;
 
+/// Most members read from one archive: each is an input of its own, with a
+/// record in the report, so a crafted archive of a million empty files
+/// cannot grow the report (or, for zip, the parsed central directory)
+/// without bound.
+const MAX_MEMBERS: usize = 1 << 16;
+
+/// The leaf saying an archive has more members than are read.
+fn too_many_members(at: &At, kind: &str, emit: &mut dyn FnMut(Leaf)) {
+    let mut at = at.inside(kind);
+    at.coverage.lower(
+        CoverageStatus::Partial,
+        format!("the {kind} archive has more than {MAX_MEMBERS} members; the rest were not read"),
+    );
+    emit(at.leaf(Bytes::default()));
+}
+
+/// The member count a zip's end-of-central-directory record declares (the
+/// zip64 count when it has one), read before the central directory is
+/// parsed.
+fn zip_declared_members(b: &[u8]) -> Option<u64> {
+    // the record is 22 bytes plus a comment of up to 64 KiB, at the end
+    let tail = &b[b.len().saturating_sub(22 + (1 << 16))..];
+    let eocd = memchr::memmem::rfind(tail, b"PK\x05\x06")?;
+    let total = u64::from(u16::from_le_bytes(
+        tail.get(eocd + 10..eocd + 12)?.try_into().ok()?,
+    ));
+    if total != 0xffff {
+        return Some(total);
+    }
+    // zip64: its end-of-central-directory record, found through its locator
+    let locator = memchr::memmem::rfind(&tail[..eocd], b"PK\x06\x07")?;
+    let at = u64::from_le_bytes(tail.get(locator + 8..locator + 16)?.try_into().ok()?);
+    let record = b.get(usize::try_from(at).ok()?..)?;
+    record.starts_with(b"PK\x06\x06").then_some(())?;
+    Some(u64::from_le_bytes(record.get(32..40)?.try_into().ok()?))
+}
+
 /// Whether `b` starts with a tar header (`ustar` magic and a valid checksum).
 pub(super) fn is_tar(b: &[u8]) -> bool {
     let Some(header) = b.get(..512) else {
@@ -55,7 +92,10 @@ pub(super) fn tar_members(
         Err(e) => return archive_unreadable(at, "tar", &e.to_string(), emit),
     };
     let mut last = String::new();
-    for entry in entries {
+    for (n, entry) in entries.enumerate() {
+        if n >= MAX_MEMBERS {
+            return too_many_members(at, "tar", emit);
+        }
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -111,6 +151,14 @@ pub(super) fn zip_members(
     emit: &mut dyn FnMut(Leaf),
 ) {
     let data = bytes.as_slice();
+    if let Some(n) = zip_declared_members(data).filter(|&n| n > MAX_MEMBERS as u64) {
+        let mut at = at.inside("zip");
+        at.coverage.lower(
+            CoverageStatus::None,
+            format!("the zip archive declares {n} members, more than the {MAX_MEMBERS} keysweep reads; none were read"),
+        );
+        return emit(at.leaf(Bytes::default()));
+    }
     let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
         Ok(a) => a,
         Err(e) => return archive_unreadable(at, "zip", &e.to_string(), emit),
@@ -206,4 +254,34 @@ fn archive_cut_off(at: &At, kind: &str, last: &str, why: &str, emit: &mut dyn Fn
         format!("the {kind} archive is truncated or corrupt {after} ({why}); later members were not seen"),
     );
     emit(at.leaf(Bytes::default()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_member_counts_are_read_before_the_directory() {
+        // an empty zip: the end record alone
+        let mut eocd = b"PK\x05\x06".to_vec();
+        eocd.extend([0u8; 6]);
+        eocd.extend(3u16.to_le_bytes());
+        eocd.extend([0u8; 10]);
+        assert_eq!(zip_declared_members(&eocd), Some(3));
+        // zip64: 0xffff in the end record, the count in the zip64 record
+        let mut z = b"PK\x06\x06".to_vec();
+        z.extend([0u8; 28]);
+        z.extend(1_000_000u64.to_le_bytes());
+        z.extend([0u8; 16]);
+        z.extend(b"PK\x06\x07");
+        z.extend([0u8; 4]);
+        z.extend(0u64.to_le_bytes());
+        z.extend([0u8; 4]);
+        z.extend(b"PK\x05\x06");
+        z.extend([0u8; 6]);
+        z.extend(0xffffu16.to_le_bytes());
+        z.extend([0u8; 10]);
+        assert_eq!(zip_declared_members(&z), Some(1_000_000));
+        assert_eq!(zip_declared_members(b"not a zip"), None);
+    }
 }
