@@ -92,6 +92,8 @@ pub struct PatternRule {
     pub allow_regexes: Vec<Regex>,
     /// Secrets containing one of these are not reported.
     pub stopwords: Vec<String>,
+    /// The match is an identifier, not a secret: previewed in full.
+    pub identifier: bool,
 }
 
 /// The detector running every pattern rule.
@@ -539,6 +541,7 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
             if t.expired { ", expired" } else { "" },
             text.len()
         ),
+        None if r.identifier => text.clone(),
         None => redact(&text, &r.keywords),
     };
     Some(Detection {

@@ -146,6 +146,7 @@ pub fn convert(file: &str, t: Table) -> Result<Vec<Rule>, RuleError> {
             secret_group,
             allow_regexes,
             stopwords,
+            identifier: false,
         });
     }
     Ok(out)

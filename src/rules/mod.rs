@@ -79,6 +79,11 @@ pub struct Rule {
     /// Gitleaks allowlists: secrets (or matches) matching these are not reported.
     #[serde(skip)]
     pub allow_regexes: Vec<String>,
+    /// Pattern rules: what matches names a credential but is not itself
+    /// secret (an AWS access key id): its preview shows it in full, so the
+    /// credential can be found and rotated.
+    #[serde(default)]
+    pub identifier: bool,
     /// Pattern rules: secrets containing one of these (any case) are not
     /// reported (documentation placeholders; gitleaks stopwords).
     #[serde(default)]
@@ -153,6 +158,7 @@ impl Rule {
             utf16le,
             allow_regexes,
             stopwords: self.stopwords.clone(),
+            identifier: self.identifier,
         })
     }
 

@@ -112,6 +112,9 @@ fn tokens_in_a_live_process() {
         );
         assert_eq!((token.exp, token.expired), (Some(4102444800), false));
         assert!(jwt.preview.contains("signature redacted"));
+        // an AWS access key id is no secret: shown in full, so it can be rotated
+        let id = f.iter().find(|x| x.rule_id == "aws-access-key-id").unwrap();
+        assert_eq!(Some(id.preview.as_str()), id.secret.as_deref());
         let (_, unshown) = scan_json(&["--detectors", "tokens", s(&dump(name))]);
         assert!(unshown.findings.iter().all(|x| x.secret.is_none()));
         // nothing but the planted tokens
