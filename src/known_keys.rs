@@ -53,25 +53,32 @@ pub struct KnownTarget {
 }
 
 impl KnownKeys {
-    /// Read every file; a file from which no public key can be read is an error naming it.
+    /// Read every file, and every file of every folder (walked in sorted
+    /// order); an entry that is not a usable key is an error naming the
+    /// file and the entry, so a key never silently goes unsearched.
     pub fn load(paths: &[std::path::PathBuf]) -> anyhow::Result<KnownKeys> {
         let mut known = KnownKeys::default();
+        let mut files = Vec::new();
         for path in paths {
-            let bytes = std::fs::read(path)
+            collect_files(path, &mut files)
                 .with_context(|| format!("reading known keys {}", path.display()))?;
-            if known.add_document(&bytes, path) == 0 {
-                anyhow::bail!(
-                    "{}: no public key, certificate or JWK found",
-                    path.display()
-                );
+        }
+        for path in files {
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("reading known keys {}", path.display()))?;
+            match known.add_document(&bytes, &path) {
+                Ok(0) => anyhow::bail!("{}: no public key found", path.display()),
+                Ok(_) => {}
+                Err(e) => anyhow::bail!("{}: {e}", path.display()),
             }
         }
         Ok(known)
     }
 
-    /// Add the keys of one document (PEM, DER or JWK text) named `name`.
-    pub fn add_document(&mut self, bytes: &[u8], name: &Path) -> usize {
-        let found = keys_in(bytes, name);
+    /// Add the keys of one document (PEM, DER, JWK, or OpenSSH public key
+    /// lines) named `name`; an entry that is not a key is an error.
+    pub fn add_document(&mut self, bytes: &[u8], name: &Path) -> Result<usize, String> {
+        let found = keys_in(bytes, name)?;
         let count = found.len();
         for (spki, name) in found {
             let spki = normalize_spki(&spki);
@@ -83,7 +90,18 @@ impl KnownKeys {
             }
             self.by_fingerprint.insert(keys::sha256_hex(&spki), name);
         }
-        count
+        Ok(count)
+    }
+
+    /// Every known key: its fingerprint and name, sorted by name.
+    pub fn entries(&self) -> Vec<(&str, &str)> {
+        let mut all: Vec<(&str, &str)> = self
+            .by_fingerprint
+            .iter()
+            .map(|(fp, name)| (fp.as_str(), name.as_str()))
+            .collect();
+        all.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        all
     }
 
     /// Number of known public keys.
@@ -114,77 +132,154 @@ impl KnownKeys {
     }
 }
 
-/// Every public key in a file: `(SPKI DER, name)`.
-fn keys_in(bytes: &[u8], path: &Path) -> Vec<(Vec<u8>, String)> {
+/// The files at `path`: itself, or every file beneath it, sorted.
+fn collect_files(path: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    if !std::fs::metadata(path)?.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for e in entries {
+        collect_files(&e, out)?;
+    }
+    Ok(())
+}
+
+/// Every public key in a document: `(SPKI DER, name)`, or what is wrong
+/// with the first entry that is not one.
+fn keys_in(bytes: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, String)>, String> {
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut out = Vec::new();
-    // JSON: a JWK Set or one JWK
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+    let text = String::from_utf8_lossy(bytes);
+    let trimmed = text.trim_start();
+    // JSON: a JWK Set or one JWK; every entry must be a public key
+    if trimmed.starts_with('{') {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
         let list: Vec<&serde_json::Value> = match value.get("keys").and_then(|k| k.as_array()) {
             Some(keys) => keys.iter().collect(),
             None => vec![&value],
         };
+        let mut out = Vec::new();
         for (i, v) in list.into_iter().enumerate() {
-            if let Some(obj) = v.as_object()
-                && let Some(spki) = jwk::public_spki(obj)
-            {
-                let kid = obj.get("kid").and_then(|k| k.as_str());
-                out.push((
-                    spki,
-                    kid.map_or_else(|| format!("{file} key {}", i + 1), |k| format!("kid {k}")),
-                ));
-            }
+            let kid = v.get("kid").and_then(|k| k.as_str());
+            let entry = kid.map_or_else(
+                || format!("key {}", i + 1),
+                |k| format!("key {} (kid {k})", i + 1),
+            );
+            let spki = v.as_object().and_then(jwk::public_spki).ok_or_else(|| {
+                format!("{entry}: not an RSA, EC or OKP public key keysweep can read")
+            })?;
+            out.push((
+                spki,
+                kid.map_or_else(|| format!("{file} key {}", i + 1), |k| format!("kid {k}")),
+            ));
         }
-        return out;
+        return Ok(out);
     }
-    // PEM blocks
-    let text = String::from_utf8_lossy(bytes);
-    let mut rest = text.as_ref();
-    let mut n = 0;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else {
-            break;
-        };
-        let label = &after[..label_end];
-        let body_start = &after[label_end + 5..];
-        let Some(end) = body_start.find("-----END ") else {
-            break;
-        };
-        let b64: String = body_start[..end]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        rest = body_start[end..].get(9..).unwrap_or_default();
-        let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) else {
-            continue;
-        };
-        n += 1;
-        let spki = match label {
-            "PUBLIC KEY" => Some((der, format!("{file} public key {n}"))),
-            "RSA PUBLIC KEY" => pkcs1_public(&der).map(|s| (s, format!("{file} public key {n}"))),
-            "CERTIFICATE" | "TRUSTED CERTIFICATE" => certificate_spki(&der).map(|(s, subject)| {
-                (
-                    s,
-                    subject.unwrap_or_else(|| format!("{file} certificate {n}")),
-                )
-            }),
-            _ => None,
-        };
-        out.extend(spki);
-    }
-    if out.is_empty() && bytes.first() == Some(&0x30) {
-        // DER: a certificate or a bare SPKI
-        if let Some((spki, subject)) = certificate_spki(bytes) {
-            out.push((spki, subject.unwrap_or(file)));
-        } else {
-            out.push((bytes.to_vec(), file));
+    // OpenSSH public keys, one a line (`ssh-ed25519 AAAA... comment`)
+    if trimmed.starts_with("ssh-") || trimmed.starts_with("ecdsa-sha2-") {
+        let mut out = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let mut fields = line.split_whitespace();
+            let (_, blob) = (fields.next(), fields.next());
+            let comment = fields.collect::<Vec<_>>().join(" ");
+            let spki = blob
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .and_then(|b| crate::formats::openssh::from_public_blob(&b).ok())
+                .and_then(|k| k.spki)
+                .ok_or_else(|| format!("line {}: not an OpenSSH public key", i + 1))?;
+            let name = if comment.is_empty() {
+                format!("{file} line {}", i + 1)
+            } else {
+                comment
+            };
+            out.push((spki, name));
         }
+        return Ok(out);
     }
-    out
+    // PEM blocks: public keys, certificates, and private keys (their public half)
+    if text.contains("-----BEGIN ") {
+        let mut out = Vec::new();
+        let mut rest = text.as_ref();
+        let mut n = 0;
+        while let Some(start) = rest.find("-----BEGIN ") {
+            n += 1;
+            let after = &rest[start + 11..];
+            let label = after
+                .find("-----")
+                .map(|e| &after[..e])
+                .ok_or(format!("PEM block {n}: BEGIN line cut off"))?;
+            let body = &after[label.len() + 5..];
+            let end = body
+                .find("-----END ")
+                .ok_or(format!("PEM block {n} ({label}): no END line (truncated?)"))?;
+            let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+            rest = body[end..].get(9..).unwrap_or_default();
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| format!("PEM block {n} ({label}): body is not base64 ({e})"))?;
+            let bad = |what: &str| format!("PEM block {n} ({label}): {what}");
+            let spki = match label {
+                "PUBLIC KEY" => {
+                    spki_checked(&der).ok_or_else(|| bad("not a SubjectPublicKeyInfo"))?
+                }
+                "RSA PUBLIC KEY" => {
+                    pkcs1_public(&der).ok_or_else(|| bad("not a PKCS#1 public key"))?
+                }
+                "CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+                    let (spki, subject) =
+                        certificate_spki(&der).ok_or_else(|| bad("not an X.509 certificate"))?;
+                    out.push((
+                        spki,
+                        subject.unwrap_or_else(|| format!("{file} certificate {n}")),
+                    ));
+                    continue;
+                }
+                l if l.ends_with("PRIVATE KEY") => private_public_half(label, &der)
+                    .ok_or_else(|| bad("no public key can be derived from it"))?,
+                _ => return Err(bad("not a public key, certificate or private key")),
+            };
+            out.push((spki, format!("{file} {} {n}", label.to_ascii_lowercase())));
+        }
+        return Ok(out);
+    }
+    // DER: a certificate or a bare SPKI
+    if let Some((spki, subject)) = certificate_spki(bytes) {
+        return Ok(vec![(spki, subject.unwrap_or(file))]);
+    }
+    spki_checked(bytes)
+        .map(|spki| vec![(spki, file)])
+        .ok_or_else(|| "no public key, certificate, JWK or OpenSSH public key found".to_string())
+}
+
+/// `der` if it is a SubjectPublicKeyInfo.
+fn spki_checked(der: &[u8]) -> Option<Vec<u8>> {
+    use der::Decode;
+    spki::SubjectPublicKeyInfoRef::from_der(der).ok()?;
+    Some(der.to_vec())
+}
+
+/// The public key of a private key in PEM `label` form.
+fn private_public_half(label: &str, der: &[u8]) -> Option<Vec<u8>> {
+    use crate::formats::pkcs;
+    let key = match label {
+        "RSA PRIVATE KEY" => pkcs::pkcs1(der).ok()?,
+        "EC PRIVATE KEY" => pkcs::sec1(der, None).ok()?,
+        "DSA PRIVATE KEY" => pkcs::dsa_openssl(der).ok()?,
+        "OPENSSH PRIVATE KEY" => crate::formats::openssh::parse(der).ok()?,
+        _ => pkcs::pkcs8(der).ok()?,
+    };
+    key.spki
 }
 
 fn pkcs1_public(der: &[u8]) -> Option<Vec<u8>> {

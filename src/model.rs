@@ -549,6 +549,9 @@ pub struct Summary {
     /// many places is one entry with its count, in the order first found.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<DistinctSecret>,
+    /// Each `--known-keys` key, whether its private half was found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub known_keys: Vec<KnownKeyStatus>,
     /// Where each secret's entry is in `secrets`, by identity.
     #[serde(skip)]
     pub secret_index: std::collections::HashMap<String, usize>,
@@ -651,6 +654,21 @@ impl Summary {
             }
         }
     }
+}
+
+/// A `--known-keys` key and whether the scan found its private half, so
+/// "not in these dumps" cannot be mistaken for "never loaded".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownKeyStatus {
+    /// Its name: `kid ...`, `CN=...`, or the file and position.
+    pub label: String,
+    /// Its fingerprint (SHA-256 of the SubjectPublicKeyInfo).
+    pub fingerprint: String,
+    /// Whether any finding is its private half.
+    pub found: bool,
+    /// How many findings are.
+    pub occurrences: usize,
 }
 
 /// One distinct secret of a scan, with every place it was reported.

@@ -23,11 +23,11 @@ fuzz_target!(|data: &[u8]| {
     on_fuzzing_thread(|| {
         let engine = ENGINE.get_or_init(|| {
             let mut known = KnownKeys::default();
-            known.add_document(
+            let _ = known.add_document(
                 include_bytes!("../../fixtures/keys/known/idp-jwks.json"),
                 std::path::Path::new("jwks"),
             );
-            known.add_document(
+            let _ = known.add_document(
                 include_bytes!("../../fixtures/keys/known/ec-p256-cert.pem"),
                 std::path::Path::new("cert"),
             );

@@ -206,10 +206,12 @@ pub fn check(file: &str, rules: &[Rule], engine: &Engine) -> Vec<RuleError> {
         } else {
             let mut known = KnownKeys::default();
             for (i, text) in rule.known_keys.iter().enumerate() {
-                if known.add_document(text.as_bytes(), Path::new(&format!("known key {}", i + 1)))
-                    == 0
+                match known
+                    .add_document(text.as_bytes(), Path::new(&format!("known key {}", i + 1)))
                 {
-                    err(rule, format!("known key {} holds no public key", i + 1));
+                    Ok(0) => err(rule, format!("known key {} holds no public key", i + 1)),
+                    Ok(_) => {}
+                    Err(e) => err(rule, format!("known key {}: {e}", i + 1)),
                 }
             }
             let built = EngineConfig::builtin()

@@ -42,9 +42,9 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         .progress
         .then(|| progress::Reporter::start(progress.clone(), total_size(&discovered)));
 
-    let mut chain = InputOrder::new(MarkKnownKeys {
-        known: &config.known_keys,
-        inner: policy_filter(
+    let mut chain = InputOrder::new(MarkKnownKeys::new(
+        &config.known_keys,
+        policy_filter(
             &config.policy,
             baseline_filter(
                 config.baseline.as_ref(),
@@ -57,7 +57,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
                 )),
             ),
         ),
-    });
+    ));
     let options = ScanOptions {
         show_secrets: config.show_secrets,
         limits: config.limits,

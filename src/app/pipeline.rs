@@ -76,21 +76,53 @@ impl<S: Stage> InputOrder<S> {
     }
 }
 
-/// Marks findings of a `--known-keys` key with its name (and raises them to critical).
+/// Marks findings of a `--known-keys` key with its name (and raises them
+/// to critical), and says at the end which known keys were found.
 pub struct MarkKnownKeys<'a, S> {
-    /// The known keys.
-    pub known: &'a KnownKeys,
-    /// The next stage.
-    pub inner: S,
+    known: &'a KnownKeys,
+    found: std::collections::HashMap<String, usize>,
+    inner: S,
+}
+
+impl<'a, S: Stage> MarkKnownKeys<'a, S> {
+    /// Mark findings of `known` before `inner`.
+    pub fn new(known: &'a KnownKeys, inner: S) -> Self {
+        MarkKnownKeys {
+            known,
+            found: std::collections::HashMap::new(),
+            inner,
+        }
+    }
 }
 
 impl<S: Stage> Stage for MarkKnownKeys<'_, S> {
     fn file(&mut self, record: InputRecord, mut findings: Vec<Finding>) -> io::Result<()> {
-        findings.iter_mut().for_each(|f| self.known.mark(f));
+        for f in &mut findings {
+            self.known.mark(f);
+            if f.known_key.is_some()
+                && let Some(fp) = &f.fingerprint
+            {
+                *self.found.entry(fp.clone()).or_default() += 1;
+            }
+        }
         self.inner.file(record, findings)
     }
 
     fn finish(&mut self, summary: &mut Summary) -> io::Result<()> {
+        summary.known_keys = self
+            .known
+            .entries()
+            .into_iter()
+            .map(|(fp, label)| {
+                let occurrences = self.found.get(fp).copied().unwrap_or(0);
+                crate::model::KnownKeyStatus {
+                    label: label.to_string(),
+                    fingerprint: fp.to_string(),
+                    found: occurrences > 0,
+                    occurrences,
+                }
+            })
+            .collect();
         self.inner.finish(summary)
     }
 }

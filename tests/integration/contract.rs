@@ -140,6 +140,8 @@ pub struct SummaryM {
     pub coverage: BTreeMap<String, usize>,
     #[serde(default)]
     pub secrets: Vec<SecretM>,
+    #[serde(default)]
+    pub known_keys: Vec<KnownKeyM>,
     pub elapsed_seconds: f64,
 }
 
@@ -226,4 +228,14 @@ pub struct PlaceM {
     pub offset: u64,
     pub address: Option<String>,
     pub region: String,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct KnownKeyM {
+    pub label: String,
+    pub fingerprint: String,
+    pub found: bool,
+    pub occurrences: usize,
 }

@@ -434,3 +434,80 @@ fn symcrypt_key_objects_are_rebuilt() {
         }
     }
 }
+
+/// Known keys a responder can trust: every entry is checked (a broken JWK, a
+/// truncated PEM, malformed JSON are errors naming the file and entry);
+/// folders, OpenSSH public keys and private keys (their public half) are
+/// accepted; the summary says which known keys were found.
+#[test]
+fn known_keys_are_validated_and_accounted_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let known = fixtures().join("keys/known");
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(known.join("idp-jwks.json")).unwrap())
+            .unwrap();
+    let mut broken = jwks.clone();
+    broken["keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"kty": "RSA", "kid": "half", "n": "AQAB"}));
+    let pem = std::fs::read_to_string(known.join("rsa3072-public.pem")).unwrap();
+    let cases = [
+        (
+            "broken.json",
+            serde_json::to_string(&broken).unwrap(),
+            "kid half",
+        ),
+        (
+            "truncated.pem",
+            pem[..pem.len() / 2].to_string(),
+            "no END line",
+        ),
+        (
+            "malformed.json",
+            "{\"keys\": [".to_string(),
+            "not valid JSON",
+        ),
+    ];
+    for (name, text, why) in cases {
+        let path = write(tmp.path(), name, text.as_bytes());
+        let (code, _, err) = run(&["scan", "--known-keys", s(&path), s(&dump("clean.core"))]);
+        assert_eq!(code, 2, "{name}");
+        assert!(err.contains(name) && err.contains(why), "{name}: {err}");
+    }
+    // a folder holding a JWKS, an OpenSSH public key and a private key
+    let folder = tmp.path().join("known");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(known.join("idp-jwks.json"), folder.join("idp-jwks.json")).unwrap();
+    std::fs::copy(
+        fixtures().join("keys/openssh-ed25519.pub"),
+        folder.join("ops.pub"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("keys/ec-p256-sec1.pem"),
+        folder.join("private.pem"),
+    )
+    .unwrap();
+    // (the RSA-3072 key is in other dumps, not this one)
+    std::fs::copy(known.join("rsa3072-public.pem"), folder.join("rsa3072.pem")).unwrap();
+    let (code, report) = scan_json(&["--known-keys", s(&folder), s(&dump("pem-ascii.core"))]);
+    assert_eq!(code, 1);
+    let status = &report.summary.known_keys;
+    assert!(status.len() >= 3, "{status:?}");
+    let found: Vec<&str> = status
+        .iter()
+        .filter(|k| k.found)
+        .map(|k| k.label.as_str())
+        .collect();
+    assert!(found.contains(&"kid idp-signing-2026"), "{status:?}");
+    assert!(
+        status.iter().any(|k| k.label.contains("private key")),
+        "{status:?}"
+    );
+    assert!(
+        status.iter().any(|k| !k.found),
+        "not every known key is in this dump: {status:?}"
+    );
+    assert!(status.iter().all(|k| k.found == (k.occurrences > 0)));
+}
