@@ -23,6 +23,7 @@ target=${1:?usage: ./flags.sh TARGET [options]}
 case $target in
 scan) seeds=seeds/scan options="-dict=keysweep.dict -max_len=65536 -len_control=0" ;;
 container) seeds=seeds/container options="-dict=keysweep.dict -max_len=131072" ;;
+layers) seeds=seeds/layers options="-max_len=131072" ;;
 known) seeds=seeds/known options="-dict=keysweep.dict -max_len=16384" ;;
 der | openssh | pgp | ppk | winblob | jks | jwk) seeds=seeds/formats options="-max_len=16384" ;;
 *)

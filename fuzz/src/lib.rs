@@ -3,8 +3,8 @@
 //! every finding.
 
 use keysweep::container::{MemoryMap, map_container};
-use keysweep::model::ContainerKind;
 use keysweep::engine::{Engine, Located};
+use keysweep::model::ContainerKind;
 use std::sync::OnceLock;
 
 static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();

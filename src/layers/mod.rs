@@ -75,6 +75,17 @@ impl Bytes {
         }
     }
 
+    /// A copy of `data` in an anonymous mapping (for tests and fuzzing,
+    /// where the bytes are not a file).
+    pub fn copied(data: &[u8]) -> std::io::Result<Bytes> {
+        if data.is_empty() {
+            return Ok(Bytes::default());
+        }
+        let mut map = memmap2::MmapMut::map_anon(data.len())?;
+        map.copy_from_slice(data);
+        Ok(Bytes::whole(map.make_read_only()?))
+    }
+
     /// The bytes.
     pub fn as_slice(&self) -> &[u8] {
         self.map
