@@ -202,11 +202,16 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
     let (code, report) = scan_json(&[s(&file)]);
     assert_eq!(code, 1);
     for enc in ["ascii", "utf16le"] {
+        let id = report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "gcp-service-account-key" && f.encoding == enc)
+            .unwrap();
+        // the key id is what a responder revokes: shown in full
         assert!(
-            report
-                .findings
-                .iter()
-                .any(|f| f.rule_id == "gcp-service-account-key" && f.encoding == enc)
+            id.preview.len() == 40 && id.preview.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}",
+            id.preview
         );
         let key = report
             .findings
