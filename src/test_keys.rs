@@ -33,6 +33,20 @@ const PUBLIC_TEST_KEYS: &[(&str, &str)] = &[
         "cebf59a465ccd9c42a7f7f6a789cc741d43cacbc502587ed1c5f0f4e445f1c39",
         "OpenSSL speed test RSA-15360 key",
     ),
+    // the example keys of the JOSE RFCs, which libraries test with and
+    // samples copy as "development keys"
+    (
+        "6fd13c2435a361e7c588cd17f55f5ad3df0177a66c1727a6a200845f4d7ab88c",
+        "RFC 7515 appendix A.2 example RSA-2048 key",
+    ),
+    (
+        "2bd1bb0c44a897c30a7aa0991cde38d8062fe441de50da0f46825344f602e827",
+        "RFC 7515 appendix A.3 example P-256 key",
+    ),
+    (
+        "06e3fd8fda29bb60ab59557de61edb0aecdb231134be30e75b455f8e1b792fa9",
+        "RFC 8037 appendix A (RFC 8032 test 1) example Ed25519 key",
+    ),
     // FIPS-197 appendix C example keys (00 01 02 ...), used by AES self-tests
     (
         "be45cb2605bf36bebde684841a28f0fd43c69850a3dce5fedba69928ee3a8991",
@@ -86,5 +100,25 @@ mod tests {
         let fp = crate::keys::sha256_hex(&sp800_38a);
         assert_eq!(public_test_key(&fp), Some("SP 800-38A example AES-128 key"));
         assert_eq!(public_test_key(&"0".repeat(64)), None);
+    }
+
+    /// The JOSE entries are the fingerprints of the RFCs' example JWKs, as
+    /// keysweep computes them from the keys themselves.
+    #[test]
+    fn jose_entries_are_the_rfc_example_keys() {
+        let jwk = |text: &str| {
+            let obj: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(text).unwrap();
+            let spki = crate::formats::jwk::public_spki(&obj).unwrap();
+            public_test_key(&crate::keys::sha256_hex(&spki))
+        };
+        let ec = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+        assert_eq!(jwk(ec), Some("RFC 7515 appendix A.3 example P-256 key"));
+        let ed =
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert!(jwk(ed).is_some_and(|w| w.contains("RFC 8037")));
+        let n = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+        let rsa = format!(r#"{{"kty":"RSA","e":"AQAB","n":"{n}"}}"#);
+        assert!(jwk(&rsa).is_some_and(|w| w.contains("A.2")));
     }
 }
