@@ -47,42 +47,6 @@ pub enum KnownFind {
     },
 }
 
-/// Search `bytes` for the private half of each target; warnings say which budgets ran out.
-pub(crate) fn search(
-    bytes: &[u8],
-    targets: &[KnownTarget],
-    pool: &Pool,
-    starts: &[u64],
-    already: &[String],
-    warnings: &mut Vec<String>,
-) -> Vec<KnownFind> {
-    let mut out = Vec::new();
-    for t in targets {
-        match &t.public {
-            KnownPublic::Rsa { n, e } => {
-                let fp = crate::keys::rsa_spki(&n.to_bytes_be(), &e.to_bytes_be())
-                    .map(|s| crate::keys::sha256_hex(&s));
-                if fp.as_ref().is_some_and(|fp| already.contains(fp)) {
-                    continue;
-                }
-                if let Some(r) = search_rsa(bytes, n, pool, starts, &t.name, warnings) {
-                    out.push(KnownFind::Rsa(r));
-                }
-            }
-            KnownPublic::Ec { curve, point } => {
-                let fp = crate::keys::ec_spki(*curve, point).map(|s| crate::keys::sha256_hex(&s));
-                if fp.as_ref().is_some_and(|fp| already.contains(fp)) {
-                    continue;
-                }
-                if let Some(f) = search_ec(bytes, *curve, point, pool, &t.name, warnings) {
-                    out.push(f);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// A 64-bit digest of a window: what the searches remember of the windows
 /// they tested (8 bytes each, however long the window), so a million tests
 /// stay in a few megabytes.
@@ -133,87 +97,179 @@ fn near(bytes: &[u8], sites: &[Site], len: usize, reach: usize) -> Vec<usize> {
     offs
 }
 
-fn search_rsa(
+/// Search `bytes` for the private half of each target; warnings say which budgets ran out.
+pub(crate) fn search(
     bytes: &[u8],
-    n: &BigUint,
+    targets: &[KnownTarget],
     pool: &Pool,
     starts: &[u64],
-    name: &str,
+    already: &[String],
     warnings: &mut Vec<String>,
-) -> Option<bignum::Recovered> {
-    let n_len = n.bits().div_ceil(8) as usize;
-    let p_len = n_len / 2;
-    if p_len < 32 || n.is_even() {
+) -> Vec<KnownFind> {
+    let mut found: Vec<Option<KnownFind>> = targets.iter().map(|_| None).collect();
+    let mut open_rsa: Vec<OpenRsa> = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        match &t.public {
+            KnownPublic::Rsa { n, e } => {
+                let fp = crate::keys::rsa_spki(&n.to_bytes_be(), &e.to_bytes_be())
+                    .map(|s| crate::keys::sha256_hex(&s));
+                if fp.as_ref().is_some_and(|fp| already.contains(fp)) {
+                    continue;
+                }
+                let Some(key) = OpenRsa::new(i, n, &t.name, bytes) else {
+                    continue;
+                };
+                match near_factor(bytes, &key) {
+                    Some(p) => found[i] = rebuild_rsa(bytes, pool, &key, &p).map(KnownFind::Rsa),
+                    None => open_rsa.push(key),
+                }
+            }
+            KnownPublic::Ec { curve, point } => {
+                let fp = crate::keys::ec_spki(*curve, point).map(|s| crate::keys::sha256_hex(&s));
+                if fp.as_ref().is_some_and(|fp| already.contains(fp)) {
+                    continue;
+                }
+                found[i] = search_ec(bytes, *curve, point, pool, &t.name, warnings);
+            }
+        }
+    }
+    // keys of one factor size share the walk over pooled numbers and window
+    // starts: each candidate is filtered and converted once, then divided
+    // into every open modulus
+    open_rsa.sort_by_key(|k| k.p_len);
+    for group in open_rsa.chunk_by(|a, b| a.p_len == b.p_len) {
+        for (k, p) in shared_factors(bytes, group, pool, starts, warnings) {
+            found[k.index] = rebuild_rsa(bytes, pool, k, &p).map(KnownFind::Rsa);
+        }
+    }
+    found.into_iter().flatten().collect()
+}
+
+/// A known RSA modulus whose private half is still being looked for.
+struct OpenRsa<'a> {
+    index: usize,
+    n: &'a BigUint,
+    name: &'a str,
+    p_len: usize,
+    sites: Vec<Site>,
+}
+
+impl<'a> OpenRsa<'a> {
+    fn new(index: usize, n: &'a BigUint, name: &'a str, bytes: &[u8]) -> Option<Self> {
+        let p_len = n.bits().div_ceil(8) as usize / 2;
+        if p_len < 32 || n.is_even() {
+            return None;
+        }
+        let be = n.to_bytes_be();
+        let sites = copies(
+            bytes,
+            &[
+                (n.to_bytes_le(), Order::Le),
+                (be.clone(), Order::Be),
+                (base64url(&be), Order::Base64url),
+            ],
+        );
+        Some(OpenRsa {
+            index,
+            n,
+            name,
+            p_len,
+            sites,
+        })
+    }
+}
+
+/// A factor candidate's little-endian bytes, if it could be a prime factor:
+/// odd, top bit set, random-looking, and not tested before.
+fn factor_candidate(le: &[u8], tried: &mut HashSet<u64, DumpKeyHasher>) -> Option<BigUint> {
+    if le.first()? & 1 == 0 || *le.last()? < 0x80 || !bignum::looks_random(le) {
         return None;
     }
-    let be = n.to_bytes_be();
-    let n_sites = copies(
-        bytes,
-        &[
-            (n.to_bytes_le(), Order::Le),
-            (be.clone(), Order::Be),
-            (base64url(&be), Order::Base64url),
-        ],
-    );
-    let mut tests = 0usize;
+    tried.insert(digest(le)).then(|| BigUint::from_bytes_le(le))
+}
+
+/// The window at `at` in both byte orders, as little-endian candidates.
+fn windows_at(bytes: &[u8], at: usize, len: usize) -> [Option<Vec<u8>>; 2] {
+    let w = bytes.get(at..at.saturating_add(len));
+    [
+        w.map(<[u8]>::to_vec),
+        w.map(|w| w.iter().rev().copied().collect()),
+    ]
+}
+
+/// A factor of `key.n` among the windows near the copies of `key.n`.
+fn near_factor(bytes: &[u8], key: &OpenRsa) -> Option<BigUint> {
     let mut tried: HashSet<u64, DumpKeyHasher> = HashSet::default();
-    let mut test = |le: &[u8], tests: &mut usize| -> Option<BigUint> {
-        // a factor is odd, has its top bit set, and looks random
-        if le.first()? & 1 == 0 || *le.last()? < 0x80 || !bignum::looks_random(le) {
-            return None;
-        }
-        if !tried.insert(digest(le)) {
-            return None;
-        }
-        *tests += 1;
-        let p = BigUint::from_bytes_le(le);
-        (n % &p).is_zero().then_some(p)
-    };
-    let windows_at = |at: usize| -> [Option<Vec<u8>>; 2] {
-        let w = bytes.get(at..at + p_len);
-        [
-            w.map(<[u8]>::to_vec),
-            w.map(|w| w.iter().rev().copied().collect()),
-        ]
-    };
-    let mut factor: Option<BigUint> = None;
-    // near the copies of n, then pooled numbers, then every window start
-    'search: {
-        for at in near(bytes, &n_sites, p_len, NEAR) {
-            for w in windows_at(at).into_iter().flatten() {
-                if let Some(p) = test(&w, &mut tests) {
-                    factor = Some(p);
-                    break 'search;
-                }
-            }
-        }
-        for v in &pool.values {
-            let le = v.value.to_bytes_le();
-            if le.len() == p_len
-                && let Some(p) = test(&le, &mut tests)
+    for at in near(bytes, &key.sites, key.p_len, NEAR) {
+        for w in windows_at(bytes, at, key.p_len).into_iter().flatten() {
+            if let Some(p) = factor_candidate(&w, &mut tried)
+                && (key.n % &p).is_zero()
             {
-                factor = Some(p);
-                break 'search;
-            }
-        }
-        for &at in starts {
-            if tests >= MAX_DIVISIONS {
-                warnings.push(format!(
-                    "known key {name}: the search for a prime factor stopped after {MAX_DIVISIONS} tests"
-                ));
-                break 'search;
-            }
-            for w in windows_at(at as usize).into_iter().flatten() {
-                if let Some(p) = test(&w, &mut tests) {
-                    factor = Some(p);
-                    break 'search;
-                }
+                return Some(p);
             }
         }
     }
-    let p = factor?;
-    let q = n / &p;
-    if p == q || !bignum::probable_prime(&p) || !bignum::probable_prime(&q) {
+    None
+}
+
+/// Factors of the `group`'s moduli (all of one factor size) among pooled
+/// numbers and window starts. At most [`MAX_DIVISIONS`] candidates are tested,
+/// each against every modulus still open.
+fn shared_factors<'k, 'a>(
+    bytes: &[u8],
+    group: &'k [OpenRsa<'a>],
+    pool: &Pool,
+    starts: &[u64],
+    warnings: &mut Vec<String>,
+) -> Vec<(&'k OpenRsa<'a>, BigUint)> {
+    let p_len = group[0].p_len;
+    let mut open: Vec<&OpenRsa> = group.iter().collect();
+    let mut out = Vec::new();
+    let mut tried: HashSet<u64, DumpKeyHasher> = HashSet::default();
+    let mut tests = 0usize;
+    let mut test = |le: &[u8], open: &mut Vec<&'k OpenRsa<'a>>, tests: &mut usize| {
+        let Some(p) = factor_candidate(le, &mut tried) else {
+            return;
+        };
+        *tests += 1;
+        if let Some(i) = open.iter().position(|k| (k.n % &p).is_zero()) {
+            out.push((open.swap_remove(i), p));
+        }
+    };
+    for v in &pool.values {
+        if open.is_empty() {
+            break;
+        }
+        let le = v.value.to_bytes_le();
+        if le.len() == p_len {
+            test(&le, &mut open, &mut tests);
+        }
+    }
+    for &at in starts {
+        if open.is_empty() {
+            break;
+        }
+        if tests >= MAX_DIVISIONS {
+            for k in &open {
+                warnings.push(format!(
+                    "known key {}: the search for a prime factor stopped after {MAX_DIVISIONS} tests",
+                    k.name
+                ));
+            }
+            break;
+        }
+        for w in windows_at(bytes, at as usize, p_len).into_iter().flatten() {
+            test(&w, &mut open, &mut tests);
+        }
+    }
+    out
+}
+
+/// The RSA key of `key.n` rebuilt from its factor `p`, with where its parts lie.
+fn rebuild_rsa(bytes: &[u8], pool: &Pool, key: &OpenRsa, p: &BigUint) -> Option<bignum::Recovered> {
+    let n = key.n;
+    let q = n / p;
+    if *p == q || !bignum::probable_prime(p) || !bignum::probable_prime(&q) {
         return None;
     }
     let pooled = |v: &BigUint| Pooled {
@@ -226,14 +282,14 @@ fn search_rsa(
     };
     let n_pooled = Pooled {
         value: n.clone(),
-        sites: n_sites,
+        sites: key.sites.clone(),
         from_record: false,
     };
     bignum::rebuild(
         bytes,
         Some(pool),
         n,
-        &pooled(&p),
+        &pooled(p),
         &pooled(&q),
         &n_pooled,
         None,

@@ -226,7 +226,16 @@ fn known_keys_recover_private_halves_from_bare_numbers() {
             (0, 0),
             "{name}: nothing without the known key"
         );
-        let (code, report) = scan_json(&["--known-keys", s(&jwks), s(&file)]);
+        // a second known key of the same size, absent from the file, searched
+        // alongside (one shared walk over the window starts)
+        let other = fixtures().join("keys/live/rsa2048-public.pem");
+        let (code, report) = scan_json(&[
+            "--known-keys",
+            s(&other),
+            "--known-keys",
+            s(&jwks),
+            s(&file),
+        ]);
         assert_eq!(code, 1, "{name}");
         assert_eq!(report.findings.len(), 1, "{name}: {:?}", report.findings);
         let f = &report.findings[0];
