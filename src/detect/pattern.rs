@@ -26,6 +26,9 @@ const NEAR: usize = 512;
 /// `NEAR_AFTER - NEAR` characters further on are answered by the same search.
 const NEAR_AFTER: usize = 2048;
 
+/// Longest account name a preview shows.
+const MAX_ACCOUNT: usize = 128;
+
 /// A check a match must pass beyond its pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Validator {
@@ -94,6 +97,9 @@ pub struct PatternRule {
     pub stopwords: Vec<String>,
     /// The match is an identifier, not a secret: previewed in full.
     pub identifier: bool,
+    /// The capture naming the account the secret belongs to (`(?P<account>…)`),
+    /// shown in the preview: a responder rotates by account, not by key bytes.
+    pub account: Option<usize>,
 }
 
 /// The detector running every pattern rule.
@@ -460,7 +466,8 @@ fn search(r: &PatternRule, c: &Candidate<'_>, text: &mut Vec<u8>) -> Stretch {
         // after one separator
         at = secret.map_or(m.end(), |s| s.end()).max(m.start() + 1);
         let detection = secret.filter(|s| !s.is_empty()).and_then(|secret| {
-            judge(r, secret.as_bytes()).map(|d| Detection {
+            let account = r.account.and_then(|i| caps.get(i)).map(|a| a.as_bytes());
+            judge(r, secret.as_bytes(), account).map(|d| Detection {
                 start: w.unit_offset(secret.start()),
                 len: w.unit_len(secret.len()),
                 encoding: c.encoding,
@@ -500,7 +507,7 @@ pub fn entropy(s: &[u8]) -> f64 {
 }
 
 /// Apply a rule's checks to a secret; the detection (placed later) if it passes.
-fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
+fn judge(r: &PatternRule, secret: &[u8], account: Option<&[u8]>) -> Option<Detection> {
     if r.entropy.is_some_and(|min| entropy(secret) < min) {
         return None;
     }
@@ -543,6 +550,13 @@ fn judge(r: &PatternRule, secret: &[u8]) -> Option<Detection> {
         ),
         None if r.identifier => text.clone(),
         None => redact(&text, &r.keywords),
+    };
+    // (an account name is not secret; only a short printable one is shown)
+    let preview = match account
+        .filter(|a| (1..=MAX_ACCOUNT).contains(&a.len()) && a.iter().all(|b| b.is_ascii_graphic()))
+    {
+        Some(a) => format!("{preview}, account {}", String::from_utf8_lossy(a)),
+        None => preview,
     };
     Some(Detection {
         start: 0,

@@ -143,6 +143,7 @@ impl Rule {
             .iter()
             .map(|r| regex::bytes::Regex::new(r).map_err(|e| format!("allowlist regex: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let account = regex.capture_names().position(|n| n == Some("account"));
         let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
         Ok(PatternRule {
             id: leak(&self.id),
@@ -159,6 +160,7 @@ impl Rule {
             allow_regexes,
             stopwords: self.stopwords.clone(),
             identifier: self.identifier,
+            account,
         })
     }
 

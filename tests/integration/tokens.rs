@@ -222,3 +222,51 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
         assert!(key.key.as_ref().unwrap().validated);
     }
 }
+
+/// An Azure storage key names its account when the connection string gives
+/// it: the account is what a responder rotates, and it is not secret, so the
+/// preview shows it in full (never any of the key's characters).
+#[test]
+fn azure_storage_keys_name_their_account() {
+    let key =
+        "t84J1rvABOcXXGQ8feywtYDsN7yXEt0uaq65S66NL5+inFooTJ73UhgpzxB5sIDp10ocEPyrakJD0zZW3r5MHg==";
+    let conn = format!(
+        "DefaultEndpointsProtocol=https;AccountName=prodlogs7;Account{}={key};EndpointSuffix=core.windows.net",
+        "Key"
+    );
+    let bare = format!("Account{}={key}", "Key");
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = [
+        b"\x00\x00".as_slice(),
+        conn.as_bytes(),
+        &[0u8; 4096],
+        &keysweep::detect::utf16le(conn.as_bytes()),
+        &[0u8; 4096],
+        bare.as_bytes(),
+        b"\x00",
+    ]
+    .concat();
+    let file = write(dir.path(), "heap.bin", &bytes);
+    let (code, report) = scan_json(&[s(&file)]);
+    assert_eq!(code, 1);
+    let azure: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "azure-storage-account-key")
+        .collect();
+    assert_eq!(azure.len(), 3, "{azure:#?}");
+    for f in &azure[..2] {
+        assert!(f.preview.ends_with(", account prodlogs7"), "{}", f.preview);
+    }
+    assert!(
+        !azure[2].preview.contains("account"),
+        "{}",
+        azure[2].preview
+    );
+    for f in &azure {
+        assert!(!f.preview.contains("t84J"), "{}", f.preview);
+        // the finding is the key, not the connection string
+        let unit = if f.encoding == "utf16le" { 2 } else { 1 };
+        assert_eq!(f.length, 88 * unit);
+    }
+}
