@@ -7,6 +7,7 @@
 //! worst outcome is a raw scan plus a warning.
 
 pub mod elf_core;
+pub mod executable;
 pub mod minidump;
 
 use crate::model::{ContainerKind, ProcessInfo, RegionKind};
@@ -161,12 +162,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         ContainerKind::Minidump => minidump::map(bytes),
         ContainerKind::ElfCore => elf_core::map(bytes),
         ContainerKind::Executable => {
-            let mut map = MemoryMap::raw(len, ContainerKind::Executable, Vec::new());
-            for r in &mut map.regions {
-                r.kind = RegionKind::Module;
-                r.name = executable_format(bytes).map(|f| format!("{f} file"));
-            }
-            return map;
+            return executable::map(bytes, executable_format(bytes).unwrap_or("executable"));
         }
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),

@@ -74,6 +74,12 @@ fn openssl_binary_speed_test_keys_are_found_as_der() {
     // the binary is a module's image: --exclude-region module drops its test keys
     assert_eq!(report.inputs[0].container.as_deref(), Some("executable"));
     assert!(report.findings.iter().all(|f| f.region.kind == "module"));
+    // and the finding says which section holds the key, at its load address
+    for f in &rsa {
+        let name = f.region.name.as_deref().unwrap_or_default();
+        assert!(name.starts_with('.'), "{:?}", f.region);
+        assert!(f.address.is_some() && f.region.start.is_some(), "{f:?}");
+    }
     let (code, report) = scan_json(&[
         "--exclude-region",
         "module",
