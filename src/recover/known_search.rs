@@ -17,6 +17,7 @@ use memchr::memmem;
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::Zero;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Most `n mod p` tests a file gets per known RSA key (about a microsecond each).
@@ -188,13 +189,16 @@ fn factor_candidate(le: &[u8], tried: &mut HashSet<u64, DumpKeyHasher>) -> Optio
     tried.insert(digest(le)).then(|| BigUint::from_bytes_le(le))
 }
 
-/// The window at `at` in both byte orders, as little-endian candidates.
-fn windows_at(bytes: &[u8], at: usize, len: usize) -> [Option<Vec<u8>>; 2] {
-    let w = bytes.get(at..at.saturating_add(len));
-    [
-        w.map(<[u8]>::to_vec),
-        w.map(|w| w.iter().rev().copied().collect()),
-    ]
+/// The window at `at` in both byte orders, as little-endian candidates. The
+/// byte-reversed copy is made only when it could pass [`factor_candidate`]'s
+/// first checks (odd low byte, top bit set): most windows fail them.
+fn windows_at(bytes: &[u8], at: usize, len: usize) -> [Option<Cow<'_, [u8]>>; 2] {
+    let Some(w) = bytes.get(at..at.saturating_add(len)) else {
+        return [None, None];
+    };
+    let reversed = (w.last().is_some_and(|b| b & 1 == 1) && w.first().is_some_and(|&b| b >= 0x80))
+        .then(|| Cow::Owned(w.iter().rev().copied().collect()));
+    [Some(Cow::Borrowed(w)), reversed]
 }
 
 /// A factor of `key.n` among the windows near the copies of `key.n`.
