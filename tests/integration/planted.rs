@@ -1,6 +1,7 @@
 //! Keys planted in real dumps (gcore and kernel cores, minidump-writer minidumps) and in files written by openssl, ssh-keygen and gpg: each found where it was planted, with the tool's fingerprint.
 
 use crate::common::*;
+use crate::contract::{FindingM, Report};
 
 /// Every planted key is found at its address, in the right encoding and
 /// region, with the fingerprint openssl computes, and its offset points at the
@@ -189,6 +190,17 @@ fn blob_files_match_openssl() {
     check_binary_dir("keys/blob");
 }
 
+/// The one finding of a scanned folder's file `file` (a test fails on none or several).
+fn only_finding_in<'r>(report: &'r Report, file: &str) -> &'r FindingM {
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.path.ends_with(&format!("/{file}")))
+        .collect();
+    assert_eq!(found.len(), 1, "{file}: {found:?}");
+    found[0]
+}
+
 fn check_binary_dir(rel: &str) {
     let dir = fixtures().join(rel);
     let listed = std::fs::read_to_string(dir.join("FINGERPRINTS")).unwrap();
@@ -200,13 +212,7 @@ fn check_binary_dir(rel: &str) {
             .collect::<Vec<_>>()
             .try_into()
             .unwrap();
-        let found: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.path.ends_with(&format!("/{file}")))
-            .collect();
-        assert_eq!(found.len(), 1, "{file}: {found:?}");
-        let f = found[0];
+        let f = only_finding_in(&report, file);
         assert_eq!(
             (f.kind.as_str(), f.rule_id.as_str()),
             (kind, rule),
@@ -245,13 +251,7 @@ fn key_zoo_matches_tool_fingerprints() {
             .collect::<Vec<_>>()
             .try_into()
             .unwrap();
-        let found: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.path.ends_with(&format!("/{file}")))
-            .collect();
-        assert_eq!(found.len(), 1, "{file}: {found:?}");
-        let f = found[0];
+        let f = only_finding_in(&report, file);
         assert_eq!(f.kind, kind, "{file}");
         assert_eq!(
             f.fingerprint.as_deref(),
