@@ -1,8 +1,8 @@
 //! The private halves of known public keys (`--known-keys`), searched for in
 //! any in-memory form. A known RSA modulus is looked for as big-endian bytes,
 //! little-endian limbs and base64url text; around each copy, among the
-//! numbers the bignum search pooled, and at every window start of the file's
-//! heap-like data, prime-sized windows in both byte orders are tested as
+//! numbers the bignum search pooled, and before every anchor of the file's
+//! random-looking stretches (see [`super::bignum`]), prime-sized windows in both byte orders are tested as
 //! factors (`n mod p == 0`). A known EC point is looked for by its X
 //! coordinate; windows near it and pooled scalar-sized numbers (BIGNUM
 //! records of 4, 6 or 9 limbs) are tested as the private scalar (`d*G == Q`).
@@ -103,7 +103,6 @@ pub(crate) fn search(
     bytes: &[u8],
     targets: &[KnownTarget],
     pool: &Pool,
-    starts: &[u64],
     already: &[String],
     warnings: &mut Vec<String>,
 ) -> Vec<KnownFind> {
@@ -139,7 +138,7 @@ pub(crate) fn search(
     // into every open modulus
     open_rsa.sort_by_key(|k| k.p_len);
     for group in open_rsa.chunk_by(|a, b| a.p_len == b.p_len) {
-        for (k, p) in shared_factors(bytes, group, pool, starts, warnings) {
+        for (k, p) in shared_factors(bytes, group, pool, warnings) {
             found[k.index] = rebuild_rsa(bytes, pool, k, &p).map(KnownFind::Rsa);
         }
     }
@@ -217,13 +216,14 @@ fn near_factor(bytes: &[u8], key: &OpenRsa) -> Option<BigUint> {
 }
 
 /// Factors of the `group`'s moduli (all of one factor size) among pooled
-/// numbers and window starts. At most [`MAX_DIVISIONS`] candidates are tested,
-/// each against every modulus still open.
+/// numbers, then before every anchor of the file's random-looking stretches
+/// (in hash order, so the budget favours no place). At most
+/// [`MAX_DIVISIONS`] candidates are tested, each against every modulus still
+/// open.
 fn shared_factors<'k, 'a>(
     bytes: &[u8],
     group: &'k [OpenRsa<'a>],
     pool: &Pool,
-    starts: &[u64],
     warnings: &mut Vec<String>,
 ) -> Vec<(&'k OpenRsa<'a>, BigUint)> {
     let p_len = group[0].p_len;
@@ -249,21 +249,23 @@ fn shared_factors<'k, 'a>(
             test(&le, &mut open, &mut tests);
         }
     }
-    for &at in starts {
-        if open.is_empty() {
-            break;
-        }
-        if tests >= MAX_DIVISIONS {
-            for k in &open {
-                warnings.push(format!(
-                    "known key {}: the search for a prime factor stopped after {MAX_DIVISIONS} tests",
-                    k.name
-                ));
+    'walk: for &(_, anchor) in &pool.anchors {
+        for at in bignum::number_starts(anchor) {
+            if open.is_empty() {
+                break 'walk;
             }
-            break;
-        }
-        for w in windows_at(bytes, at as usize, p_len).into_iter().flatten() {
-            test(&w, &mut open, &mut tests);
+            if tests >= MAX_DIVISIONS {
+                for k in &open {
+                    warnings.push(format!(
+                        "known key {}: the search for a prime factor stopped after {MAX_DIVISIONS} tests",
+                        k.name
+                    ));
+                }
+                break 'walk;
+            }
+            for w in windows_at(bytes, at as usize, p_len).into_iter().flatten() {
+                test(&w, &mut open, &mut tests);
+            }
         }
     }
     out

@@ -147,7 +147,7 @@ impl Recovery {
             return (Vec::new(), Vec::new());
         }
         let index = AddressIndex::new(map);
-        let (outcome, pool, starts) = bignum::recover_with_pool(bytes, &index, collected);
+        let (outcome, pool) = bignum::recover_with_pool(bytes, &index, collected);
         let mut warnings = outcome.warnings;
         let mut found: Vec<(u64, Detection)> = outcome
             .keys
@@ -159,9 +159,7 @@ impl Recovery {
                 .iter()
                 .filter_map(|(_, d)| d.fingerprint.clone())
                 .collect();
-            for f in
-                known_search::search(bytes, &self.known, &pool, &starts, &already, &mut warnings)
-            {
+            for f in known_search::search(bytes, &self.known, &pool, &already, &mut warnings) {
                 let d = match f {
                     known_search::KnownFind::Rsa(r) => rsa_detection(r, KNOWN_RSA_RULE_ID),
                     known_search::KnownFind::Ec {

@@ -520,3 +520,85 @@ fn known_keys_are_validated_and_accounted_for() {
     );
     assert!(status.iter().all(|k| k.found == (k.occurrences > 0)));
 }
+
+/// Pages as a large dump holds them, in a seeded order: zero pages, random
+/// pages (compressed or encrypted buffers), pointer-rich heap pages and text.
+fn dump_like_pages(mib: usize, seed: u64) -> Vec<u8> {
+    const PAGE: usize = 4096;
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let text = b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n";
+    let mut out = Vec::with_capacity(mib << 20);
+    for _ in 0..(mib << 20) / PAGE {
+        match next() % 20 {
+            0..5 => out.resize(out.len() + PAGE, 0),
+            5..10 => (0..PAGE / 8).for_each(|_| out.extend_from_slice(&next().to_le_bytes())),
+            10..17 => (0..PAGE / 8).for_each(|_| {
+                let r = next();
+                let slot = match r % 4 {
+                    0 => 0,
+                    1 => 1,
+                    2 => 0x7f00_0000_1000 + (r >> 40) * 16,
+                    _ => (r >> 56) & 0xff,
+                };
+                out.extend_from_slice(&u64::to_le_bytes(slot));
+            }),
+            _ => out.extend(text.iter().cycle().take(PAGE)),
+        }
+    }
+    out
+}
+
+/// The layout-free RSA search on a 64 MiB raw image of dump-like pages
+/// (more candidate positions than any budget holds) with a live OpenSSL
+/// process's memory (its gcore core, scanned as raw bytes: no addresses, no
+/// BIGNUM records to follow) placed at its start, middle or end: both keys
+/// are rebuilt in every place, with their private exponents located, and
+/// the input's coverage is full. (Before the search kept anchors by hash, a
+/// first-come budget held only the first places and missed keys further on.)
+#[test]
+fn live_keys_are_recovered_wherever_they_sit_in_a_large_image() {
+    let expect: Vec<String> = live_expectations("live-keys")
+        .into_iter()
+        .filter(|e| e[0] == "rsa")
+        .map(|e| e[2].clone())
+        .collect();
+    let core = std::fs::read(dump("live-keys.core")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dump_like_pages(64, 0x5eed);
+    for (place, at) in [
+        ("start", 1usize << 20),
+        ("middle", 32 << 20),
+        ("end", 61 << 20),
+    ] {
+        let mut image = pages.clone();
+        image[at..at + core.len()].copy_from_slice(&core);
+        let path = write(dir.path(), &format!("{place}.bin"), &image);
+        let (code, report) = scan_json(&["-j", "2", "--detectors", "bignum", s(&path)]);
+        assert_eq!(code, 1, "{place}");
+        let input = &report.inputs[0];
+        assert_eq!(
+            input.coverage.status, "full",
+            "{place}: {:?}",
+            input.warnings
+        );
+        for fp in &expect {
+            let f = report
+                .findings
+                .iter()
+                .find(|f| f.fingerprint.as_deref() == Some(fp.as_str()))
+                .unwrap_or_else(|| panic!("{place}: key {fp} not rebuilt"));
+            let n = f.components.iter().find(|c| c.name == "n").unwrap();
+            assert!(n.offset >= at as u64 && n.offset < (at + core.len()) as u64);
+            assert!(
+                f.components.iter().any(|c| c.name == "d"),
+                "{place}: d not located"
+            );
+        }
+    }
+}

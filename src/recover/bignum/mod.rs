@@ -11,15 +11,23 @@
 //!   `top <= dmax`, `neg == 0`, small flags, 64- or 32-bit pointers), and its
 //!   pointer is followed through the dump's address map to the limbs. Few
 //!   records pass, whatever the data, and each names its number exactly.
-//! - **Layout-free windows.** Any 4-byte-aligned run of prime- or
-//!   modulus-sized bytes, read little- or big-endian, is a candidate if it
-//!   looks like a key number (odd, top bits set, high byte diversity) and its
-//!   first 16 bytes occur at least twice in the file: live programs keep
-//!   several copies of n, p and q (the key object, Montgomery contexts,
-//!   blinding), while random data has no repeats, so the repeat test is what
-//!   keeps the search linear on high-entropy regions. Runs of non-zero words
-//!   longer than [`MAX_RUN`] are not searched this way (random data,
-//!   compressed or encrypted buffers); the BIGNUM path still covers them.
+//! - **Layout-free windows.** A key number copied to several places (the key
+//!   object, Montgomery contexts, blinding) is a run of at least 64
+//!   random-looking bytes that occurs twice, and random data has no repeats,
+//!   so repeats are what the search looks for. It does not remember every
+//!   position: within each stretch of random-looking bytes it keeps the
+//!   *anchors*, the position of the smallest 16-byte hash in every window of
+//!   13 consecutive 4-byte steps (a minimizer scheme, about one position in
+//!   seven). Every copy of a number has its first 64 bytes in one such window,
+//!   so every copy yields the same anchor at the same distance from the
+//!   number's start, and a number starts at most 48 bytes before an anchor
+//!   whose hash repeats. Stretches longer than [`MAX_SEGMENT`] (a page of
+//!   random, compressed or encrypted data, not a heap of allocations) and runs
+//!   of non-zero words longer than [`MAX_RUN`] are not searched this way; the
+//!   BIGNUM path still covers them. When a file holds more anchors than
+//!   [`MAX_ANCHORS`], those with the smallest hashes are kept: the same
+//!   anchors wherever they lie and whatever order chunks finish in, and every
+//!   copy of a number together.
 //!
 //! Candidates of every origin meet in one pool keyed by value. Pairs of
 //! prime-sized values are matched against modulus-sized values by their low
@@ -65,12 +73,22 @@ pub(super) const WINDOW_BYTES: [usize; 7] = [64, 96, 128, 192, 256, 384, 512];
 /// runs are high-entropy data (random, compressed, encrypted), not a heap.
 pub const MAX_RUN: usize = 64 << 10;
 
-/// Most 16-byte window starts one file contributes to the repeat test.
-pub const MAX_STARTS: usize = 2 << 20;
+/// Longest stretch of random-looking bytes the layout-free search reads: a
+/// key's numbers are allocations of at most 512 bytes, and even a 4096-bit
+/// key's eight numbers side by side fit; a page of random bytes does not.
+pub const MAX_SEGMENT: usize = 3 << 10;
 
-/// Most window starts one chunk collects (chunks are merged as they finish,
-/// so a file holds at most a few chunks' worth at once).
-pub const MAX_CHUNK_STARTS: usize = MAX_STARTS / 4;
+/// Consecutive 4-byte steps in one minimizer window: a 64-byte number (the
+/// smallest searched) spans 13 positions of 16 bytes.
+pub(super) const ANCHOR_WINDOW: usize = 13;
+
+/// Most anchors one file keeps for the repeat test (16 bytes each); beyond
+/// it the smallest hashes are kept, so the choice does not depend on place.
+pub const MAX_ANCHORS: usize = 2 << 20;
+
+/// Anchors held before shrinking back to [`MAX_ANCHORS`] (so the selection
+/// is amortised): 36 MB.
+const ANCHORS_HELD: usize = MAX_ANCHORS + MAX_ANCHORS / 8;
 
 /// Most BIGNUM records one file contributes.
 pub const MAX_RECORDS: usize = 1 << 18;
@@ -120,24 +138,82 @@ pub(super) static TOP_KINDS: [u8; 16386] = {
 };
 
 /// What one chunk of a file contributes; merged per file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Collected {
-    /// (hash of the 16 bytes at a window start, file offset of the start).
-    pub starts: Vec<(u64, u64)>,
+    /// (hash of the 16 bytes at an anchor, file offset of the anchor): only
+    /// anchors whose hash is below `threshold`.
+    pub anchors: Vec<(u64, u64)>,
+    /// Anchors hashing to this or above are not kept (lowered when the cap
+    /// is reached; `u64::MAX` until then).
+    pub threshold: u64,
     /// Candidate BIGNUM records.
     pub records: Vec<Record>,
     /// Candidate SymCrypt RSA key objects.
     pub symcrypt: Vec<SymcryptKey>,
-    /// Starts or records dropped because a cap was reached.
+    /// Anchors or records dropped because a cap was reached.
     pub dropped: u64,
+    /// Reused per stretch: its positions' hashes, and the minimizer queue.
+    scratch: (Vec<u128>, Vec<u128>),
+}
+
+impl Default for Collected {
+    fn default() -> Self {
+        Collected {
+            anchors: Vec::new(),
+            threshold: u64::MAX,
+            records: Vec::new(),
+            symcrypt: Vec::new(),
+            dropped: 0,
+            scratch: (Vec::new(), Vec::new()),
+        }
+    }
 }
 
 impl Collected {
+    /// Keep an anchor if its hash is below the threshold, shrinking to the
+    /// cap when a quarter over it (so sorting stays amortised).
+    pub(super) fn push_anchor(&mut self, hash: u64, offset: u64) {
+        if hash >= self.threshold {
+            self.dropped += 1;
+            return;
+        }
+        if self.anchors.capacity() == 0 {
+            // exactly what the cap needs (untouched capacity costs nothing;
+            // a doubling vector would take up to twice the cap)
+            self.anchors.reserve_exact(ANCHORS_HELD);
+        }
+        self.anchors.push((hash, offset));
+        if self.anchors.len() >= ANCHORS_HELD {
+            self.shrink_anchors();
+        }
+    }
+
+    /// Keep only the anchors below the hash at index [`MAX_ANCHORS`]: every
+    /// anchor kept is then below every threshold ever set, so the final set
+    /// is the same however chunks were split and merged.
+    pub fn shrink_anchors(&mut self) {
+        if self.anchors.len() <= MAX_ANCHORS {
+            return;
+        }
+        let (_, &mut (t, _), _) = self.anchors.select_nth_unstable(MAX_ANCHORS);
+        self.threshold = self.threshold.min(t);
+        let before = self.anchors.len();
+        self.anchors.retain(|&(h, _)| h < t);
+        self.dropped += (before - self.anchors.len()) as u64;
+    }
+
     /// Add another chunk's findings, keeping the caps.
     pub fn merge(&mut self, other: Collected) {
-        let room = MAX_STARTS.saturating_sub(self.starts.len());
-        self.dropped += other.starts.len().saturating_sub(room) as u64;
-        self.starts.extend(other.starts.into_iter().take(room));
+        if other.threshold < self.threshold {
+            self.threshold = other.threshold;
+            let t = self.threshold;
+            let before = self.anchors.len();
+            self.anchors.retain(|&(h, _)| h < t);
+            self.dropped += (before - self.anchors.len()) as u64;
+        }
+        for (h, off) in other.anchors {
+            self.push_anchor(h, off);
+        }
         let room = MAX_RECORDS.saturating_sub(self.records.len());
         self.dropped += other.records.len().saturating_sub(room) as u64;
         self.records.extend(other.records.into_iter().take(room));
@@ -145,6 +221,12 @@ impl Collected {
         let room = MAX_SYMCRYPT.saturating_sub(self.symcrypt.len());
         self.symcrypt.extend(other.symcrypt.into_iter().take(room));
     }
+}
+
+/// Where a number with an anchor at `anchor` may start: up to
+/// `ANCHOR_WINDOW - 1` steps before it (the anchor lies in its first 64 bytes).
+pub(crate) fn number_starts(anchor: u64) -> impl Iterator<Item = u64> {
+    (0..ANCHOR_WINDOW as u64).filter_map(move |k| anchor.checked_sub(4 * k))
 }
 
 pub(super) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -313,9 +395,9 @@ pub(super) fn word_hit(
     }
 }
 
-/// A run of non-zero words ended: search it for window starts in `owned`
-/// if it is short enough to be heap data (longer runs are high-entropy data:
-/// code, compressed or random bytes).
+/// A run of non-zero words ended: search it for anchors in `owned` if it is
+/// short enough to be heap data (longer runs are high-entropy data: code,
+/// compressed or random bytes).
 pub(super) fn run_done(
     unit: &[u8],
     base: u64,
@@ -326,32 +408,127 @@ pub(super) fn run_done(
     let len = run.end.saturating_sub(run.start);
     let mine = run.start.max(owned.start)..run.end.min(owned.end);
     if !mine.is_empty() && (64..=MAX_RUN).contains(&len) {
-        starts_in(unit, base, run, mine, out);
+        anchors_in(unit, base, run, mine, out);
     }
 }
 
-/// Window starts of one short run: positions whose bytes can begin a
-/// little-endian (odd low byte) or big-endian (high top byte) key number.
-pub(super) fn starts_in(
+/// Whether 16 bytes could lie inside a key number: at most two zero bytes
+/// and a byte with its top bit set (pointers, small integers and text fail;
+/// random bytes fail about once in 30 000 positions).
+pub(super) fn random16(w: &[u8]) -> bool {
+    let Ok(b) = <[u8; 16]>::try_from(w) else {
+        return false;
+    };
+    let x = u128::from_le_bytes(b);
+    const LOW7: u128 = 0x7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f_7f7f;
+    const TOP: u128 = !LOW7;
+    // a byte's top bit is set here if the byte is non-zero (no carries cross bytes)
+    let nonzero = ((x & LOW7) + LOW7) | x;
+    let zeros = !nonzero & TOP;
+    // at most two bits set: clearing the lowest twice leaves nothing
+    // (no popcount: the baseline x86-64 target has none)
+    let third = zeros & zeros.wrapping_sub(1);
+    third & third.wrapping_sub(1) == 0 && x & TOP != 0
+}
+
+/// Anchors of one short run that lie in `mine`: the run is cut into
+/// stretches of random-looking positions (a stretch ends at four
+/// non-random positions in a row), and in every stretch of 64 bytes up to
+/// [`MAX_SEGMENT`], each window of [`ANCHOR_WINDOW`] positions contributes
+/// the position of its smallest hash (non-random positions never win).
+pub(super) fn anchors_in(
     unit: &[u8],
     base: u64,
     run: Range<usize>,
     mine: Range<usize>,
     out: &mut Collected,
 ) {
-    let mut s = mine.start;
-    while s + 64 <= run.end && s < mine.end {
-        if out.starts.len() >= MAX_CHUNK_STARTS {
-            // full: count what is left (roughly) without looking at it
-            out.dropped += ((mine.end.min(run.end - 63) - s) / 4) as u64;
-            return;
+    let mut segment: Option<(usize, usize)> = None; // (first, last random position)
+    let mut s = run.start;
+    while s + 16 <= run.end {
+        // a stretch already too long to search (a page of random bytes) only
+        // needs its end found: four non-random positions in a row always
+        // include the fourth position ahead, so probing that one suffices
+        if let Some((first, last)) = &mut segment
+            && *last + 16 - *first > MAX_SEGMENT
+            && s == *last + 4
+            && unit.get(s + 12..s + 28).is_some_and(random16)
+        {
+            *last = s + 12;
+            s += 16;
+            continue;
         }
-        let Some(w) = unit.get(s..s + 16) else { return };
-        if w[0] & 1 == 1 || w[0] >= 0x40 {
-            out.starts.push((hash16(w), base + s as u64));
+        let random = unit.get(s..s + 16).is_some_and(random16);
+        match (&mut segment, random) {
+            (Some((_, last)), true) => *last = s,
+            (None, true) => segment = Some((s, s)),
+            (Some((first, last)), false) if s - *last >= 16 => {
+                segment_anchors(unit, base, *first..*last + 4, &mine, out);
+                segment = None;
+            }
+            _ => {}
         }
         s += 4;
     }
+    if let Some((first, last)) = segment {
+        segment_anchors(unit, base, first..last + 4, &mine, out);
+    }
+}
+
+/// Minimizer anchors of one stretch (`positions`, 4 bytes apart, each the
+/// start of 16 bytes) that lie in `mine`.
+fn segment_anchors(
+    unit: &[u8],
+    base: u64,
+    positions: Range<usize>,
+    mine: &Range<usize>,
+    out: &mut Collected,
+) {
+    let count = positions.len() / 4;
+    let bytes = positions.len() + 12;
+    if !(64..=MAX_SEGMENT).contains(&bytes) || count < ANCHOR_WINDOW {
+        return;
+    }
+    let (mut keys, mut prefix) = std::mem::take(&mut out.scratch);
+    // a position's key: its hash (MAX where its 16 bytes cannot be in a
+    // number) above its index, so the smallest key is the leftmost smallest hash
+    keys.clear();
+    keys.extend((0..count).map(|i| {
+        let at = positions.start + 4 * i;
+        let hash = match unit.get(at..at + 16) {
+            Some(w) if random16(w) => hash16(w),
+            _ => u64::MAX,
+        };
+        (u128::from(hash) << 32) | i as u128
+    }));
+    // sliding-window minimum without branches (van Herk / Gil-Werman):
+    // minima from the start of each block of ANCHOR_WINDOW keys, and from each
+    // key to its block's end; a window spans at most two blocks
+    prefix.clear();
+    prefix.extend_from_slice(&keys);
+    for i in 1..count {
+        if i % ANCHOR_WINDOW != 0 {
+            prefix[i] = prefix[i].min(prefix[i - 1]);
+        }
+    }
+    for i in (0..count.saturating_sub(1)).rev() {
+        if (i + 1) % ANCHOR_WINDOW != 0 {
+            keys[i] = keys[i].min(keys[i + 1]);
+        }
+    }
+    let mut last_anchor = usize::MAX;
+    for i in 0..=count - ANCHOR_WINDOW {
+        let key = keys[i].min(prefix[i + ANCHOR_WINDOW - 1]);
+        let (hash, best) = ((key >> 32) as u64, (key as u32) as usize);
+        if best != last_anchor && hash != u64::MAX {
+            last_anchor = best;
+            let at = positions.start + 4 * best;
+            if mine.contains(&at) {
+                out.push_anchor(hash, base + at as u64);
+            }
+        }
+    }
+    out.scratch = (keys, prefix);
 }
 
 #[cfg(test)]
@@ -584,6 +761,84 @@ mod tests {
         }
     }
 
+    /// Over the cap, the anchors kept are those with the smallest hashes,
+    /// the same however the file was cut into chunks and in whatever order
+    /// the chunks were merged: nothing depends on where an anchor lies.
+    #[test]
+    fn anchors_over_the_cap_are_chosen_by_hash_not_by_place() {
+        let total = MAX_ANCHORS + MAX_ANCHORS / 2;
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let anchors: Vec<(u64, u64)> = (0..total as u64)
+            .map(|off| {
+                // every thousandth hash is held twice (copies of one number)
+                if off % 1000 != 1 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                }
+                (x, off)
+            })
+            .collect();
+        let mut hashes: Vec<u64> = anchors.iter().map(|a| a.0).collect();
+        hashes.sort_unstable();
+        let cut = hashes[MAX_ANCHORS];
+        let mut expect: Vec<(u64, u64)> = anchors.iter().copied().filter(|a| a.0 < cut).collect();
+        expect.sort_unstable();
+        for (chunks, reversed) in [(1, false), (7, false), (7, true), (64, true)] {
+            let size = total.div_ceil(chunks);
+            let mut parts: Vec<Collected> = anchors
+                .chunks(size)
+                .map(|part| {
+                    let mut c = Collected::default();
+                    part.iter().for_each(|&(h, off)| c.push_anchor(h, off));
+                    c
+                })
+                .collect();
+            if reversed {
+                parts.reverse();
+            }
+            let mut all = Collected::default();
+            parts.into_iter().for_each(|p| all.merge(p));
+            all.shrink_anchors();
+            all.anchors.sort_unstable();
+            assert_eq!(all.anchors.len(), expect.len(), "{chunks} chunks");
+            assert!(
+                all.anchors == expect,
+                "{chunks} chunks, reversed {reversed}"
+            );
+            assert_eq!(all.dropped as usize, total - expect.len());
+        }
+    }
+
+    /// A number held twice in a page-sized stretch of random bytes is not
+    /// searched (a page of random data is not a heap); in a stretch of its
+    /// own, and next to 2 KiB of other random bytes, it is.
+    #[test]
+    fn stretches_longer_than_a_segment_are_not_searched() {
+        let (n, p, q, _, fp) = key();
+        let raw = |b: &[u8]| MemoryMap::raw(b.len() as u64, ContainerKind::Raw, Vec::new());
+        for (pad, found) in [(0usize, true), (2 << 10, true), (4 << 10, false)] {
+            let mut b = vec![0u8; 1 << 16];
+            let mut at = 0x100;
+            for copy in 0..2 {
+                for v in [&n, &p, &q] {
+                    put(&mut b, at, &noise(pad, at as u64 + copy));
+                    put(&mut b, at + pad, v);
+                    at += pad + v.len() + 8;
+                }
+            }
+            let out = run(&b, &raw(&b), 1 << 20);
+            assert_eq!(
+                out.keys.len(),
+                usize::from(found),
+                "{pad} bytes of noise before each number"
+            );
+            if found {
+                assert_eq!(out.keys[0].key.fingerprint().unwrap(), fp);
+            }
+        }
+    }
+
     /// More prime-sized candidates than [`MAX_PAIRED`] (repeated noise, as
     /// the `scan` fuzzer first built in its session 26): the pairing stops at
     /// the cap, says so, and keeps the best-attested candidates, so a key
@@ -594,10 +849,15 @@ mod tests {
     fn pairing_cap_keeps_the_best_attested_primes() {
         let (n, p, q, d, fp) = key();
         for seed in [11, 17] {
-            // two 20 KiB blocks of noise without zero bytes, each held twice
+            // two 20 KiB blocks of noise without zero bytes (in 2 KiB
+            // allocations: longer stretches are not searched), each held twice
             let mut b = Vec::new();
             for block_seed in [seed, seed + 1] {
-                let block: Vec<u8> = noise(20 << 10, block_seed).iter().map(|x| x | 1).collect();
+                let mut block: Vec<u8> =
+                    noise(20 << 10, block_seed).iter().map(|x| x | 1).collect();
+                for gap in block.chunks_mut(2 << 10) {
+                    gap[..8].fill(0);
+                }
                 for _ in 0..2 {
                     b.extend_from_slice(&block);
                     b.extend_from_slice(&[0; 8]);

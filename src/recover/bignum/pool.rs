@@ -43,6 +43,47 @@ pub(crate) struct Pool {
     pub(super) by_value: HashMap<Vec<u8>, usize, DumpKeyHasher>,
     pub(crate) values: Vec<Pooled>,
     pub(super) overflow: u64,
+    /// The file's anchors, (hash, file offset) sorted: where a number seen
+    /// once can be looked up by its value without another pass.
+    pub(crate) anchors: Vec<(u64, u64)>,
+    /// Whole-file passes still allowed for private exponents the anchors do
+    /// not place (a pass a key would make CPU grow with keys times bytes).
+    pub(super) passes_left: std::cell::Cell<u32>,
+}
+
+/// Whole-file passes a file gets to confirm public exponents.
+pub(super) const MAX_EXPONENT_PASSES: u32 = 4;
+
+impl Pool {
+    /// Where `value` (its bytes as they lie in memory) sits, found through
+    /// the anchor its first 64 bytes give, if its stretch was searched.
+    pub(super) fn locate(&self, bytes: &[u8], value: &[u8]) -> Option<u64> {
+        let (k, hash) = first_anchor(value)?;
+        let from = self.anchors.partition_point(|&(h, _)| h < hash);
+        self.anchors
+            .get(from..)?
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .filter_map(|&(_, at)| at.checked_sub(4 * k as u64))
+            .find(|&start| {
+                usize::try_from(start)
+                    .ok()
+                    .and_then(|s| bytes.get(s..s.checked_add(value.len())?))
+                    == Some(value)
+            })
+    }
+}
+
+/// The anchor of a number's first minimizer window: its index (in 4-byte
+/// steps from the number's start) and hash.
+fn first_anchor(value: &[u8]) -> Option<(usize, u64)> {
+    (0..ANCHOR_WINDOW)
+        .filter_map(|k| {
+            let w = value.get(4 * k..4 * k + 16)?;
+            random16(w).then(|| (hash16(w), k))
+        })
+        .min()
+        .map(|(h, k)| (k, h))
 }
 
 impl Pool {

@@ -31,14 +31,17 @@ pub fn recover(bytes: &[u8], index: &AddressIndex, collected: Collected) -> Outc
     recover_with_pool(bytes, index, collected).0
 }
 
-/// [`recover`], also handing back the candidate pool and the window starts
-/// (file offsets), which the known-key search reuses.
+/// [`recover`], also handing back the candidate pool with the file's
+/// anchors, which the known-key search reuses.
 pub(crate) fn recover_with_pool(
     bytes: &[u8],
     index: &AddressIndex,
     mut collected: Collected,
-) -> (Outcome, Pool, Vec<u64>) {
-    let mut pool = Pool::default();
+) -> (Outcome, Pool) {
+    let mut pool = Pool {
+        passes_left: std::cell::Cell::new(MAX_EXPONENT_PASSES),
+        ..Pool::default()
+    };
     let mut outcome = Outcome::default();
     // BIGNUM records: follow each pointer to its limbs
     for r in &collected.records {
@@ -66,25 +69,34 @@ pub(crate) fn recover_with_pool(
             },
         );
     }
-    // layout-free windows at starts whose 16 bytes repeat elsewhere in the file
-    collected.starts.sort_unstable();
+    // layout-free windows before anchors whose 16 bytes repeat elsewhere in
+    // the file, taken in hash order (not file order) so a full pool does not
+    // favour any place
+    collected.shrink_anchors();
+    collected.anchors.sort_unstable();
+    let anchors = &collected.anchors;
+    let mut tried: std::collections::HashSet<u64, DumpKeyHasher> = Default::default();
     let mut i = 0;
-    let starts = &collected.starts;
-    while i < starts.len() {
+    while i < anchors.len() {
         let mut j = i + 1;
-        while j < starts.len() && starts[j].0 == starts[i].0 {
+        while j < anchors.len() && anchors[j].0 == anchors[i].0 {
             j += 1;
         }
         if j - i >= 2 {
-            for &(_, off) in starts.get(i..j.min(i + 64)).unwrap_or_default() {
-                windows_at(bytes, off, &mut pool);
+            for &(_, off) in anchors.get(i..j.min(i + MAX_SITES)).unwrap_or_default() {
+                for start in number_starts(off) {
+                    if tried.insert(start) {
+                        windows_at(bytes, start, &mut pool);
+                    }
+                }
             }
         }
         i = j;
     }
+    pool.anchors = std::mem::take(&mut collected.anchors);
     if collected.dropped > 0 || pool.overflow > 0 {
         outcome.warnings.push(format!(
-            "layout-free RSA search reached its limits ({} candidates dropped); keys held only in the dropped places may be missed",
+            "layout-free RSA search reached its limits ({} candidates dropped, chosen by hash, not by place); keys held only in the dropped places may be missed",
             collected.dropped + pool.overflow
         ));
     }
@@ -106,8 +118,7 @@ pub(crate) fn recover_with_pool(
     for key in &mut outcome.keys {
         find_key_objects(bytes, index, key);
     }
-    let starts = collected.starts.iter().map(|&(_, off)| off).collect();
-    (outcome, pool, starts)
+    (outcome, pool)
 }
 
 pub(super) fn low64(v: &BigUint) -> u64 {
@@ -210,7 +221,33 @@ pub(crate) fn rebuild(
             Some((e.clone(), d.clone(), site))
         })
     });
-    if chosen.is_none() {
+    // held once: placed through its anchor, little- or big-endian
+    if chosen.is_none()
+        && let Some(pool) = pool
+    {
+        chosen = candidates.iter().find_map(|(e, d)| {
+            [(d.to_bytes_le(), Order::Le), (d.to_bytes_be(), Order::Be)]
+                .into_iter()
+                .find_map(|(form, order)| {
+                    let at = pool.locate(bytes, &form)?;
+                    let site = Site {
+                        file_offset: at,
+                        len: form.len() as u32,
+                        order,
+                        record: None,
+                    };
+                    Some((e.clone(), d.clone(), Some(site)))
+                })
+        });
+    }
+    let pass_allowed = || {
+        pool.is_none_or(|pool| {
+            let left = pool.passes_left.get();
+            pool.passes_left.set(left.saturating_sub(1));
+            left > 0
+        })
+    };
+    if chosen.is_none() && pass_allowed() {
         chosen = find_any_number(bytes, &candidates)
             .map(|(i, site)| (candidates[i].0.clone(), candidates[i].1.clone(), Some(site)));
     }
