@@ -40,6 +40,7 @@
 mod pool;
 mod rebuild;
 mod records;
+mod smallest;
 mod symcrypt;
 
 use pool::*;
@@ -49,6 +50,8 @@ pub use rebuild::{Outcome, Recovered, probable_prime, recover};
 pub(crate) use rebuild::{rebuild, recover_with_pool};
 pub use records::Record;
 use records::*;
+pub use smallest::Smallest;
+use smallest::place_key;
 pub use symcrypt::SymcryptKey;
 use symcrypt::*;
 
@@ -82,13 +85,10 @@ pub const MAX_SEGMENT: usize = 3 << 10;
 /// smallest searched) spans 13 positions of 16 bytes.
 pub(super) const ANCHOR_WINDOW: usize = 13;
 
-/// Most anchors one file keeps for the repeat test (16 bytes each); beyond
-/// it the smallest hashes are kept, so the choice does not depend on place.
+/// Most anchors one file keeps for the repeat test (16 bytes each, up to
+/// 36 MB held while collecting); beyond it the smallest hashes are kept, so
+/// the choice does not depend on place.
 pub const MAX_ANCHORS: usize = 2 << 20;
-
-/// Anchors held before shrinking back to [`MAX_ANCHORS`] (so the selection
-/// is amortised): 36 MB.
-const ANCHORS_HELD: usize = MAX_ANCHORS + MAX_ANCHORS / 8;
 
 /// Most BIGNUM records one file contributes.
 pub const MAX_RECORDS: usize = 1 << 18;
@@ -137,89 +137,39 @@ pub(super) static TOP_KINDS: [u8; 16386] = {
     t
 };
 
-/// What one chunk of a file contributes; merged per file.
+/// What one chunk of a file contributes; merged per file. Each kind of
+/// candidate is capped by key, never first-come: anchors by their hash (so
+/// copies of a number are kept or dropped together), records and SymCrypt
+/// objects by a hash of their place (so those kept are spread over the file).
 #[derive(Debug)]
 pub struct Collected {
-    /// (hash of the 16 bytes at an anchor, file offset of the anchor): only
-    /// anchors whose hash is below `threshold`.
-    pub anchors: Vec<(u64, u64)>,
-    /// Anchors hashing to this or above are not kept (lowered when the cap
-    /// is reached; `u64::MAX` until then).
-    pub threshold: u64,
+    /// File offsets of anchors, keyed by the hash of their 16 bytes.
+    pub anchors: Smallest<u64>,
     /// Candidate BIGNUM records.
-    pub records: Vec<Record>,
+    pub records: Smallest<Record>,
     /// Candidate SymCrypt RSA key objects.
-    pub symcrypt: Vec<SymcryptKey>,
-    /// Anchors or records dropped because a cap was reached.
-    pub dropped: u64,
-    /// Reused per stretch: its positions' hashes, and the minimizer queue.
+    pub symcrypt: Smallest<SymcryptKey>,
+    /// Reused per stretch: its positions' keys, and their running minima.
     scratch: (Vec<u128>, Vec<u128>),
 }
 
 impl Default for Collected {
     fn default() -> Self {
         Collected {
-            anchors: Vec::new(),
-            threshold: u64::MAX,
-            records: Vec::new(),
-            symcrypt: Vec::new(),
-            dropped: 0,
+            anchors: Smallest::new(MAX_ANCHORS),
+            records: Smallest::new(MAX_RECORDS),
+            symcrypt: Smallest::new(MAX_SYMCRYPT),
             scratch: (Vec::new(), Vec::new()),
         }
     }
 }
 
 impl Collected {
-    /// Keep an anchor if its hash is below the threshold, shrinking to the
-    /// cap when a quarter over it (so sorting stays amortised).
-    pub(super) fn push_anchor(&mut self, hash: u64, offset: u64) {
-        if hash >= self.threshold {
-            self.dropped += 1;
-            return;
-        }
-        if self.anchors.capacity() == 0 {
-            // exactly what the cap needs (untouched capacity costs nothing;
-            // a doubling vector would take up to twice the cap)
-            self.anchors.reserve_exact(ANCHORS_HELD);
-        }
-        self.anchors.push((hash, offset));
-        if self.anchors.len() >= ANCHORS_HELD {
-            self.shrink_anchors();
-        }
-    }
-
-    /// Keep only the anchors below the hash at index [`MAX_ANCHORS`]: every
-    /// anchor kept is then below every threshold ever set, so the final set
-    /// is the same however chunks were split and merged.
-    pub fn shrink_anchors(&mut self) {
-        if self.anchors.len() <= MAX_ANCHORS {
-            return;
-        }
-        let (_, &mut (t, _), _) = self.anchors.select_nth_unstable(MAX_ANCHORS);
-        self.threshold = self.threshold.min(t);
-        let before = self.anchors.len();
-        self.anchors.retain(|&(h, _)| h < t);
-        self.dropped += (before - self.anchors.len()) as u64;
-    }
-
     /// Add another chunk's findings, keeping the caps.
     pub fn merge(&mut self, other: Collected) {
-        if other.threshold < self.threshold {
-            self.threshold = other.threshold;
-            let t = self.threshold;
-            let before = self.anchors.len();
-            self.anchors.retain(|&(h, _)| h < t);
-            self.dropped += (before - self.anchors.len()) as u64;
-        }
-        for (h, off) in other.anchors {
-            self.push_anchor(h, off);
-        }
-        let room = MAX_RECORDS.saturating_sub(self.records.len());
-        self.dropped += other.records.len().saturating_sub(room) as u64;
-        self.records.extend(other.records.into_iter().take(room));
-        self.dropped += other.dropped;
-        let room = MAX_SYMCRYPT.saturating_sub(self.symcrypt.len());
-        self.symcrypt.extend(other.symcrypt.into_iter().take(room));
+        self.anchors.merge(other.anchors);
+        self.records.merge(other.records);
+        self.symcrypt.merge(other.symcrypt);
     }
 }
 
@@ -524,7 +474,7 @@ fn segment_anchors(
             last_anchor = best;
             let at = positions.start + 4 * best;
             if mine.contains(&at) {
-                out.push_anchor(hash, base + at as u64);
+                out.anchors.push(hash, base + at as u64);
             }
         }
     }
@@ -758,55 +708,6 @@ mod tests {
                 assert!(out.keys[0].components.iter().all(|(_, s)| s.order == order));
                 assert_eq!(out.keys[0].components.len(), 6);
             }
-        }
-    }
-
-    /// Over the cap, the anchors kept are those with the smallest hashes,
-    /// the same however the file was cut into chunks and in whatever order
-    /// the chunks were merged: nothing depends on where an anchor lies.
-    #[test]
-    fn anchors_over_the_cap_are_chosen_by_hash_not_by_place() {
-        let total = MAX_ANCHORS + MAX_ANCHORS / 2;
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let anchors: Vec<(u64, u64)> = (0..total as u64)
-            .map(|off| {
-                // every thousandth hash is held twice (copies of one number)
-                if off % 1000 != 1 {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                }
-                (x, off)
-            })
-            .collect();
-        let mut hashes: Vec<u64> = anchors.iter().map(|a| a.0).collect();
-        hashes.sort_unstable();
-        let cut = hashes[MAX_ANCHORS];
-        let mut expect: Vec<(u64, u64)> = anchors.iter().copied().filter(|a| a.0 < cut).collect();
-        expect.sort_unstable();
-        for (chunks, reversed) in [(1, false), (7, false), (7, true), (64, true)] {
-            let size = total.div_ceil(chunks);
-            let mut parts: Vec<Collected> = anchors
-                .chunks(size)
-                .map(|part| {
-                    let mut c = Collected::default();
-                    part.iter().for_each(|&(h, off)| c.push_anchor(h, off));
-                    c
-                })
-                .collect();
-            if reversed {
-                parts.reverse();
-            }
-            let mut all = Collected::default();
-            parts.into_iter().for_each(|p| all.merge(p));
-            all.shrink_anchors();
-            all.anchors.sort_unstable();
-            assert_eq!(all.anchors.len(), expect.len(), "{chunks} chunks");
-            assert!(
-                all.anchors == expect,
-                "{chunks} chunks, reversed {reversed}"
-            );
-            assert_eq!(all.dropped as usize, total - expect.len());
         }
     }
 

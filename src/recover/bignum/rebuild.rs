@@ -36,15 +36,24 @@ pub fn recover(bytes: &[u8], index: &AddressIndex, collected: Collected) -> Outc
 pub(crate) fn recover_with_pool(
     bytes: &[u8],
     index: &AddressIndex,
-    mut collected: Collected,
+    collected: Collected,
 ) -> (Outcome, Pool) {
+    // (records and objects are kept by a hash of their place, then read in
+    // file order so each number's first site is its first copy)
+    let (mut records, records_dropped) = collected.records.finish();
+    records.sort_unstable_by_key(|(_, r)| r.file_offset);
+    let (mut anchors, anchors_dropped) = collected.anchors.finish();
+    // copies of one number in file order, so the sites kept are the same every run
+    anchors.sort_unstable();
+    let (mut symcrypt, symcrypt_dropped) = collected.symcrypt.finish();
+    symcrypt.sort_unstable_by_key(|(_, k)| k.file_offset);
     let mut pool = Pool {
         passes_left: std::cell::Cell::new(MAX_EXPONENT_PASSES),
         ..Pool::default()
     };
     let mut outcome = Outcome::default();
     // BIGNUM records: follow each pointer to its limbs
-    for r in &collected.records {
+    for (_, r) in &records {
         let len = r.top as usize * r.limb as usize;
         let Some(range) = index.file_range(r.limbs, len as u64) else {
             continue;
@@ -72,9 +81,6 @@ pub(crate) fn recover_with_pool(
     // layout-free windows before anchors whose 16 bytes repeat elsewhere in
     // the file, taken in hash order (not file order) so a full pool does not
     // favour any place
-    collected.shrink_anchors();
-    collected.anchors.sort_unstable();
-    let anchors = &collected.anchors;
     let mut tried: std::collections::HashSet<u64, DumpKeyHasher> = Default::default();
     let mut i = 0;
     while i < anchors.len() {
@@ -93,16 +99,26 @@ pub(crate) fn recover_with_pool(
         }
         i = j;
     }
-    pool.anchors = std::mem::take(&mut collected.anchors);
-    if collected.dropped > 0 || pool.overflow > 0 {
+    pool.anchors = anchors;
+    if anchors_dropped + pool.overflow > 0 {
         outcome.warnings.push(format!(
             "layout-free RSA search reached its limits ({} candidates dropped, chosen by hash, not by place); keys held only in the dropped places may be missed",
-            collected.dropped + pool.overflow
+            anchors_dropped + pool.overflow
+        ));
+    }
+    if records_dropped > 0 {
+        outcome.warnings.push(format!(
+            "{records_dropped} BIGNUM-shaped records over the cap of {MAX_RECORDS} were dropped (chosen by a hash of their place); keys whose only records were dropped may be missed"
+        ));
+    }
+    if symcrypt_dropped > 0 {
+        outcome.warnings.push(format!(
+            "{symcrypt_dropped} SymCrypt-shaped key objects over the cap of {MAX_SYMCRYPT} were dropped (chosen by a hash of their place); keys held only in them may be missed"
         ));
     }
     outcome.keys = pair(bytes, &pool, &mut outcome.warnings);
     let mut budget = SYMCRYPT_DIVISIONS;
-    for k in &collected.symcrypt {
+    for (_, k) in &symcrypt {
         if let Some(r) = symcrypt_key(bytes, &pool, k, &mut budget)
             && !outcome.keys.iter().any(|o| o.key.spki == r.key.spki)
         {
@@ -112,7 +128,7 @@ pub(crate) fn recover_with_pool(
     if budget == 0 {
         outcome.warnings.push(format!(
             "the search inside {} SymCrypt-shaped key objects stopped after {SYMCRYPT_DIVISIONS} tests",
-            collected.symcrypt.len()
+            symcrypt.len()
         ));
     }
     for key in &mut outcome.keys {

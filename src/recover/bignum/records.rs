@@ -44,14 +44,14 @@ pub(super) fn record_at(unit: &[u8], base: u64, at: usize, limb: usize, out: &mu
     {
         return;
     }
-    if out.records.len() >= MAX_RECORDS {
-        out.dropped += 1;
-        return;
-    }
-    out.records.push(Record {
-        file_offset: base + at as u64,
-        limbs: ptr,
-        top,
-        limb: limb as u8,
-    });
+    let file_offset = base + at as u64;
+    out.records.push(
+        place_key(file_offset),
+        Record {
+            file_offset,
+            limbs: ptr,
+            top,
+            limb: limb as u8,
+        },
+    );
 }

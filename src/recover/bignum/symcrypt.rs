@@ -39,9 +39,6 @@ pub(super) const MAX_SYMCRYPT_BYTES: u32 = 128 << 10;
 /// (It belongs to the chunk whose range holds its nBitsOfModulus word, where
 /// the caller found it.)
 pub(super) fn symcrypt_at(unit: &[u8], base: u64, at: usize, out: &mut Collected) {
-    if out.symcrypt.len() >= MAX_SYMCRYPT {
-        return;
-    }
     let w = |i: usize| u32_at(unit, at + 4 * i);
     let (Some(total), Some(private), Some(set_bits), Some(bits), Some(n_pub), Some(n_primes)) =
         (w(1), w(2), w(3), w(4), w(6), w(7))
@@ -72,13 +69,17 @@ pub(super) fn symcrypt_at(unit: &[u8], base: u64, at: usize, out: &mut Collected
         })
         .find(|&v| v != 0)
         .unwrap_or(65537);
-    out.symcrypt.push(SymcryptKey {
-        file_offset: base + at as u64,
-        total,
-        bits,
-        prime_bits: [pb0, pb1],
-        e,
-    });
+    let file_offset = base + at as u64;
+    out.symcrypt.push(
+        place_key(file_offset),
+        SymcryptKey {
+            file_offset,
+            total,
+            bits,
+            prime_bits: [pb0, pb1],
+            e,
+        },
+    );
 }
 
 /// Rebuild the key a SymCrypt RSA key object holds: inside its allocation,
