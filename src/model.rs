@@ -101,6 +101,10 @@ pub enum ContainerKind {
     /// is a module's image, so `--exclude-region module` leaves out the test
     /// keys built into programs.
     Executable,
+    /// A Windows kernel crash dump (`PAGEDUMP`, `PAGEDU64`): its pages are
+    /// scanned as plain bytes (kernel dumps are not parsed yet), so its
+    /// coverage is partial, or none when dump encryption made it ciphertext.
+    WindowsKernelDump,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -112,6 +116,7 @@ impl ContainerKind {
             ContainerKind::Minidump => "minidump",
             ContainerKind::ElfCore => "elf-core",
             ContainerKind::Executable => "executable",
+            ContainerKind::WindowsKernelDump => "windows-kernel-dump",
             ContainerKind::Raw => "raw",
         }
     }

@@ -32,5 +32,6 @@ pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container:
         warnings: Vec::new(),
         process: None,
         incomplete: Vec::new(),
+        unreadable: Vec::new(),
     }
 }

@@ -157,6 +157,9 @@ fn scan_leaf(
     for why in map.incomplete.iter().chain(&stats.incomplete) {
         record.coverage.lower(CoverageStatus::Partial, why.clone());
     }
+    for why in &map.unreadable {
+        record.coverage.lower(CoverageStatus::None, why.clone());
+    }
     record.warnings = bounded(std::mem::take(&mut record.warnings));
     record.coverage.reasons = bounded(std::mem::take(&mut record.coverage.reasons));
     let findings: Vec<Finding> = located

@@ -146,6 +146,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         warnings,
         process: super::ProcessInfo::new(notes.pid, notes.command),
         incomplete: Vec::new(),
+        unreadable: Vec::new(),
     }
 }
 

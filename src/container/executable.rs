@@ -37,6 +37,7 @@ pub fn map(bytes: &[u8], format: &'static str) -> MemoryMap {
             warnings,
             process: None,
             incomplete: Vec::new(),
+            unreadable: Vec::new(),
         },
         len,
     );

@@ -104,6 +104,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         warnings,
         process,
         incomplete,
+        unreadable: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod elf_core;
 pub mod executable;
 pub mod minidump;
+pub mod windows_kernel;
 
 use crate::model::{ContainerKind, ProcessInfo, RegionKind};
 
@@ -51,6 +52,9 @@ pub struct MemoryMap {
     /// core cut short, a minidump without heap memory): each makes the
     /// input's coverage partial.
     pub incomplete: Vec<String>,
+    /// Why nothing in the file could be read (an encrypted dump): each makes
+    /// the input's coverage none.
+    pub unreadable: Vec<String>,
 }
 
 impl MemoryMap {
@@ -74,6 +78,7 @@ impl MemoryMap {
             warnings,
             process: None,
             incomplete: Vec::new(),
+            unreadable: Vec::new(),
         }
     }
 
@@ -106,6 +111,8 @@ pub fn sniff(bytes: &[u8]) -> ContainerKind {
         ContainerKind::ElfCore
     } else if executable_format(bytes).is_some() {
         ContainerKind::Executable
+    } else if windows_kernel::is_kernel_dump(bytes) {
+        ContainerKind::WindowsKernelDump
     } else {
         ContainerKind::Raw
     }
@@ -164,6 +171,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         ContainerKind::Executable => {
             return executable::map(bytes, executable_format(bytes).unwrap_or("executable"));
         }
+        ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),
             None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
@@ -356,6 +364,7 @@ mod tests {
             warnings: vec![],
             process: None,
             incomplete: Vec::new(),
+            unreadable: Vec::new(),
         };
         let map = normalize(map, 1000);
         let spans: Vec<_> = map
@@ -394,6 +403,7 @@ mod tests {
             warnings: vec![],
             process: None,
             incomplete: Vec::new(),
+            unreadable: Vec::new(),
         };
         let map = normalize(map, 200);
         assert_eq!(map.regions.len(), 3);
@@ -424,6 +434,7 @@ mod tests {
             warnings: vec![],
             process: None,
             incomplete: Vec::new(),
+            unreadable: Vec::new(),
         };
         let map = normalize(map, 600);
         let spans: Vec<_> = map

@@ -537,3 +537,67 @@ fn a_10_gb_gzip_of_zeros_stops_partial_in_bounded_memory() {
     assert!(report.inputs[0].coverage.reasons[0].contains("--max-decoded-size"));
     assert_eq!(report.inputs[0].size, 100 << 20);
 }
+
+/// Windows kernel dumps: a plain one (`PAGEDU64`, memory-like pages with a
+/// PEM key among them) is scanned as plain bytes, the key found, and its
+/// coverage is partial because kernel dumps are not parsed; one written with
+/// dump encryption (the header, then ciphertext) has coverage none, also
+/// inside a zstd wrapper, and fails `--fail-on-unscannable`.
+#[test]
+fn windows_kernel_dumps_are_partial_and_encrypted_ones_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut header = b"PAGEDU64".to_vec();
+    header.resize(0x2000, 0);
+    let mut plain = header.clone();
+    let pem = std::fs::read(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
+    for i in 0..512usize {
+        let mut page = vec![0u8; 4096];
+        match i % 3 {
+            0 => page
+                .iter_mut()
+                .enumerate()
+                .for_each(|(k, b)| *b = (k * 7 + i) as u8),
+            1 => {}
+            _ => page.copy_from_slice(&b"nt!KiSystemCall64 ".repeat(228)[..4096]),
+        }
+        if i == 300 {
+            page[100..100 + pem.len()].copy_from_slice(&pem);
+        }
+        plain.extend_from_slice(&page);
+    }
+    let mut encrypted = header;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..(2 << 20) / 8 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        encrypted.extend_from_slice(&x.to_le_bytes());
+    }
+    let plain_p = write(tmp.path(), "MEMORY.DMP", &plain);
+    let enc_p = write(tmp.path(), "encrypted.dmp", &encrypted);
+    tool(tmp.path(), "zstd", &["-q", "-k", "encrypted.dmp"]);
+    let zst_p = tmp.path().join("encrypted.dmp.zst");
+    let (code, report) = scan_json(&[s(&plain_p), s(&enc_p), s(&zst_p)]);
+    assert_eq!(code, 1, "the planted key is found");
+    let plain_in = input(&report, s(&plain_p));
+    assert_eq!(plain_in.container.as_deref(), Some("windows-kernel-dump"));
+    assert_eq!(plain_in.coverage.status, "partial");
+    assert!(plain_in.coverage.reasons[0].contains("not parsed yet"));
+    assert_eq!(plain_in.findings, 1);
+    for (path, layers) in [
+        (s(&enc_p), vec!["windows-kernel-dump"]),
+        (s(&zst_p), vec!["zstd", "windows-kernel-dump"]),
+    ] {
+        let enc = input(&report, path);
+        assert_eq!(enc.coverage.status, "none", "{path}");
+        assert!(
+            enc.coverage.reasons[0].contains("dump encryption"),
+            "{path}"
+        );
+        assert_eq!(enc.layers, layers);
+        assert_eq!(enc.findings, 0);
+    }
+    assert_eq!(report.summary.coverage["none"], 2);
+    let (code, _) = scan_json(&["--fail-on-unscannable", s(&enc_p)]);
+    assert_eq!(code, 2);
+}
