@@ -173,3 +173,30 @@ fn dsa_keys_with_16384_bit_groups() {
         "too large to check: reported without the check"
     );
 }
+
+/// 96 MiB of 1 KiB random runs between zero words: every position is a
+/// candidate for the layout-free RSA search (3.4 M anchors, over its cap of
+/// 2 M). It keeps the smallest hashes within the memory bound and says the
+/// coverage is partial.
+#[test]
+fn random_runs_between_zero_words_flood_the_rsa_search() {
+    let mut bytes = Vec::with_capacity(96 << 20);
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    while bytes.len() < 96 << 20 {
+        for _ in 0..127 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        bytes.extend_from_slice(&[0; 8]);
+    }
+    let report = within_contract("runs.bin", &bytes);
+    let input = &report.inputs[0];
+    assert_eq!(input.coverage.status, "partial");
+    assert!(
+        input.coverage.reasons[0].contains("chosen by hash, not by place"),
+        "{:?}",
+        input.coverage
+    );
+}
