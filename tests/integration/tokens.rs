@@ -178,7 +178,8 @@ fn token_rules_on_real_binaries() {
 }
 
 /// A Google Cloud service-account key file in memory (ASCII and UTF-16LE):
-/// the key file is reported by its rule, and its embedded private key, with
+/// the key file is reported by its rule, naming its key id and service
+/// account, and its embedded private key, with
 /// JSON's `\n` escapes, by the PEM detector, validated, with openssl's
 /// fingerprint.
 #[test]
@@ -207,11 +208,11 @@ fn gcp_service_account_json_reports_the_file_and_its_key() {
             .iter()
             .find(|f| f.rule_id == "gcp-service-account-key" && f.encoding == enc)
             .unwrap();
-        // the key id is what a responder revokes: shown in full
-        assert!(
-            id.preview.len() == 40 && id.preview.bytes().all(|b| b.is_ascii_hexdigit()),
-            "{}",
-            id.preview
+        // the key id and its service account (the client_email after the
+        // PEM) are what a responder revokes: shown in full
+        assert_eq!(
+            id.preview,
+            "3f2a9c0e5b7d1f4a6c8e0b2d4f6a8c0e1b3d5f7a, account ci@example-project.iam.gserviceaccount.com"
         );
         let key = report
             .findings
