@@ -113,7 +113,10 @@ pub fn pvk(b: &[u8]) -> Option<Blob> {
     if encrypted == 1 {
         let mut key =
             ParsedKey::encrypted("rsa", "PVK file with a password-encrypted key".to_string());
-        key.info.bits = u32_at(body, 12);
+        // only the BLOBHEADER stays plaintext: the RSAPUBKEY's bit length
+        // is ciphertext unless its magic reads clear
+        key.info.bits = u32_at(body, 12)
+            .filter(|bits| body.get(8..12) == Some(b"RSA2") && (512..=16384).contains(bits));
         return Some(Blob {
             len,
             rule_id: "capi-pvk-private-key",
