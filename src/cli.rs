@@ -26,6 +26,48 @@ pub enum Command {
     /// Scan like `scan` and write the JSON report as a baseline for later
     /// `scan --baseline FILE` runs. Exits 0 unless an input could not be scanned.
     Baseline(BaselineArgs),
+    /// Write a copy of each dump with every secret found overwritten in place
+    /// (same length, structure untouched), then scan the copy again.
+    ///
+    /// `-o FILE` names the copy of one input, `--out-dir DIR` the folder
+    /// for many, `--in-place` replaces the input (atomically). The policy
+    /// flags of `scan` choose which findings are removed. Exit status: 0
+    /// every copy written and its rescan clean, 1 a rescan still found
+    /// something (the copy is removed unless --keep-failed) or an input was
+    /// not searched completely (unless --allow-partial), 2 an input could
+    /// not be redacted.
+    Redact(RedactArgs),
+}
+
+#[derive(Debug, clap::Args)]
+/// Options of `keysweep redact`.
+pub struct RedactArgs {
+    /// The scan options (`-o FILE` names the redacted copy of one input).
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Write each redacted copy under DIR, at the input's path relative to
+    /// the directory or file named on the command line.
+    #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Replace each input with its redacted copy (written beside it and
+    /// renamed over it, keeping its permissions).
+    #[arg(long)]
+    pub in_place: bool,
+
+    /// Keep a copy whose rescan still found something (it is removed otherwise).
+    #[arg(long)]
+    pub keep_failed: bool,
+
+    /// Accept inputs not searched completely (a search limit reached; memory
+    /// a dump never held does not count) when their rescan is clean.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// Write a JSON report of what was removed (fingerprints, kinds, spans) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -61,6 +61,7 @@ pub mod layers;
 pub mod model;
 pub mod progress;
 pub mod recover;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod test_keys;

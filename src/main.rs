@@ -12,6 +12,7 @@ fn main() {
     let result = match cli.command {
         Command::Scan(args) => Config::from_args(args).and_then(|c| app::run(&c)),
         Command::Baseline(args) => commands::baseline(args.scan),
+        Command::Redact(args) => app::redact::redact(args),
         Command::Rules(RulesCommand::List) => commands::rules_list(&mut stdout),
         Command::Rules(RulesCommand::Check { path }) => commands::rules_check(&path, &mut stdout),
         Command::Rules(RulesCommand::Anchors) => commands::rules_anchors(&mut stdout),

@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod output;
 pub mod pipeline;
+pub mod redact;
 pub mod scan;
 
 use crate::cli::Format;
@@ -121,7 +122,7 @@ fn summary_line(s: &Summary, report: Option<&Path>) -> String {
 }
 
 /// The inputs: the paths given and listed, walked and filtered.
-fn discover(config: &Config) -> anyhow::Result<Discovered> {
+pub(crate) fn discover(config: &Config) -> anyhow::Result<Discovered> {
     let mut roots = config.paths.clone();
     if let Some(list) = &config.files_from {
         let listed = input::read_path_list(list)
@@ -184,7 +185,7 @@ fn open_report(
 }
 
 /// The worker pool: `threads` workers, or one a core.
-fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+pub(crate) fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         pool = pool.num_threads(n.max(1));

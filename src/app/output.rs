@@ -81,7 +81,7 @@ impl ReportFile {
 }
 
 /// An error when `target` is the same file as any input (or a link to one).
-fn refuse_inputs(target: &Path, inputs: &Discovered) -> anyhow::Result<()> {
+pub(crate) fn refuse_inputs(target: &Path, inputs: &Discovered) -> anyhow::Result<()> {
     let Ok(meta) = std::fs::metadata(target) else {
         return Ok(());
     };

@@ -12,6 +12,7 @@ mod flags;
 mod hostile;
 mod live;
 mod planted;
+mod redact;
 mod regressions;
 mod reports;
 mod rules;
