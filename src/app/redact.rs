@@ -31,6 +31,9 @@ struct FileReport {
     output: Option<String>,
     /// Written, and its rescan found nothing under the policy.
     redacted: bool,
+    /// The wrappers removed: the copy is the decoded dump.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decoded_from: Option<String>,
     /// The input's coverage as `scan` reports it.
     coverage: crate::model::Coverage,
     /// The coverage reasons that mean some bytes of the file were not
@@ -185,13 +188,22 @@ fn redact_one(
     let meta = input.metadata()?;
     // SAFETY: a read-only private mapping of a file we only read; a file
     // shrinking under us is caught by the rescan of the copy.
-    let bytes = unsafe { memmap2::Mmap::map(&input) }
+    let map = unsafe { memmap2::Mmap::map(&input) }
         .with_context(|| format!("mapping {}", found.path.display()))?;
-    let plan = redact::plan(&bytes, &findings);
+    // a wrapped dump is written decoded: its findings' offsets are in the
+    // decoded stream, and a compressor's output cannot be patched in place
+    let wrappers = &record.layers[..record.layers.len().saturating_sub(1)];
+    let bytes = if wrappers.is_empty() {
+        crate::layers::Bytes::whole(map)
+    } else {
+        decoded(map, &found.path, config)?
+    };
+    let bytes = bytes.as_slice();
+    let plan = redact::plan(bytes, &findings);
     drop(findings);
     // memory the dump does not hold cannot leak from it: what counts is
     // whether every byte it does hold was searched
-    let absent = crate::container::map_container(&bytes).incomplete;
+    let absent = crate::container::map_container(bytes).incomplete;
     let search_gaps: Vec<String> = record
         .coverage
         .reasons
@@ -210,10 +222,14 @@ fn redact_one(
         .prefix(".keysweep-redact-")
         .tempfile_in(&dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    // in the kernel (copy_file_range, a reflink where the filesystem has
-    // them), not through this process's memory
-    let mut source = &input;
-    std::io::copy(&mut source, copy.as_file_mut())?;
+    if wrappers.is_empty() {
+        // in the kernel (copy_file_range, a reflink where the filesystem
+        // has them), not through this process's memory
+        let mut source = &input;
+        std::io::copy(&mut source, copy.as_file_mut())?;
+    } else {
+        copy.as_file_mut().write_all(bytes)?;
+    }
     let mut overwritten = 0u64;
     for span in &plan.spans {
         let (Ok(at), Ok(len)) = (usize::try_from(span.offset), usize::try_from(span.len)) else {
@@ -227,7 +243,6 @@ fn redact_one(
         overwritten += len as u64;
     }
     copy.as_file().sync_all()?;
-    drop(bytes);
 
     // the copy, scanned as any input is
     let rescan = Found {
@@ -267,6 +282,7 @@ fn redact_one(
         input: found.path.display().to_string(),
         output: written,
         redacted,
+        decoded_from: (!wrappers.is_empty()).then(|| wrappers.join(" > ")),
         coverage: record.coverage.clone(),
         search_gaps,
         spans: plan.spans.len(),
@@ -277,16 +293,31 @@ fn redact_one(
     })
 }
 
-/// Inputs whose bytes are not the dump itself, or could not be read.
+/// The dump beneath a wrapped input's wrappers, decoded again (to a
+/// private temporary file, as a scan decodes it).
+fn decoded(
+    map: memmap2::Mmap,
+    path: &Path,
+    config: &Config,
+) -> anyhow::Result<crate::layers::Bytes> {
+    let mut leaves = Vec::new();
+    crate::layers::peel(
+        &path.display().to_string(),
+        crate::layers::Bytes::whole(map),
+        &config.limits,
+        crate::model::Coverage::default(),
+        &mut |leaf| leaves.push(leaf.bytes),
+    );
+    match <[_; 1]>::try_from(leaves) {
+        Ok([bytes]) => Ok(bytes),
+        Err(l) => anyhow::bail!("{} decoded: redact works on one dump at a time", l.len()),
+    }
+}
+
+/// Inputs that are not one dump, or could not be read.
 fn refuse_unredactable(record: &InputRecord) -> anyhow::Result<()> {
     if let Some(e) = &record.error {
         anyhow::bail!("{e}");
-    }
-    if record.layers.len() > 1 {
-        anyhow::bail!(
-            "a wrapped dump ({}): redact works on the dump itself; decode it first (for example zstd -d) and redact that",
-            record.layers.join(" > ")
-        );
     }
     if record.coverage.status == CoverageStatus::None {
         anyhow::bail!(
@@ -302,6 +333,7 @@ fn failed(input: &Path, error: String) -> FileReport {
         input: input.display().to_string(),
         output: None,
         redacted: false,
+        decoded_from: None,
         coverage: crate::model::Coverage {
             status: CoverageStatus::None,
             reasons: Vec::new(),
@@ -339,9 +371,14 @@ fn line(r: &FileReport, allow_partial: bool) -> String {
             r.search_gaps.join("; ")
         )
     };
+    let decoded = r
+        .decoded_from
+        .as_ref()
+        .map(|w| format!(" (written decoded: {w} removed)"))
+        .unwrap_or_default();
     match (&r.output, r.redacted) {
         (Some(out), true) => format!(
-            "keysweep: {} -> {out}: {what}; rescan clean{coverage}",
+            "keysweep: {} -> {out}{decoded}: {what}; rescan clean{coverage}",
             r.input
         ),
         (out, false) => format!(

@@ -246,7 +246,8 @@ fn text_secrets_lose_their_bodies_and_keep_their_armour() {
 }
 
 /// Evidence stays read-only: -o naming the input is refused and the input
-/// unchanged; a wrapped dump is refused; --in-place replaces the file (a
+/// unchanged; a gzip-wrapped core is written decoded (and says so), an
+/// archive of two dumps refused; --in-place replaces the file (a
 /// new inode, the old permissions) only with a clean copy; --out-dir keeps
 /// paths relative to the named directory.
 #[test]
@@ -268,9 +269,30 @@ fn redaction_never_writes_over_evidence_by_accident() {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut enc, &before).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
-    let (code, _, err) = run(&["redact", s(&gz), "-o", s(&tmp.path().join("x"))]);
+    let decoded = tmp.path().join("decoded.core");
+    let (code, _, err) = run(&["redact", s(&gz), "-o", s(&decoded)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("written decoded: gzip removed"), "{err}");
+    let bytes = std::fs::read(&decoded).unwrap();
+    assert_eq!(bytes.len(), before.len());
+    assert!(bytes.starts_with(b"\x7fELF"));
+    assert_eq!(scan_json(&[s(&decoded)]).1.findings.len(), 0);
+    // an archive of several dumps is refused, and nothing is written
+    let tar = tmp.path().join("two.tar");
+    let mut builder = tar::Builder::new(Vec::new());
+    for name in ["a.core", "b.core"] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(before.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, name, before.as_slice())
+            .unwrap();
+    }
+    std::fs::write(&tar, builder.into_inner().unwrap()).unwrap();
+    let (code, _, err) = run(&["redact", s(&tar), "-o", s(&tmp.path().join("x"))]);
     assert_eq!(code, 2);
-    assert!(err.contains("wrapped dump (gzip > elf-core)"), "{err}");
+    assert!(err.contains("an archive of 2 members"), "{err}");
     assert!(!tmp.path().join("x").exists());
     // in place
     let inode = std::fs::metadata(&input).unwrap().ino();
