@@ -7,7 +7,9 @@
 //! schedule). So each secret's private parts are derived from the secret
 //! itself and every copy of them, little- or big-endian, is looked for in
 //! one pass over the file. Public parts (moduli, public exponents, public
-//! points) are not touched, so the copy still shows which key was there.
+//! points) are not touched, so the copy still shows which key was there: a
+//! DER key whose private numbers are known loses only those; other
+//! serialised forms (PEM bodies, JWK objects, blobs) are filled whole.
 //!
 //! Fillers keep each span's length: binary spans become zero bytes, text
 //! spans `*` (in UTF-16LE `*\0`), a character no base64, hex or token
@@ -100,7 +102,15 @@ pub fn plan(bytes: &[u8], findings: &[Finding]) -> Plan {
     let mut forms: Vec<Zeroizing<Vec<u8>>> = Vec::new();
     let mut owner: Vec<usize> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
-        let mut spans = own_spans(bytes, f);
+        let private = private_forms(f);
+        // a serialised key whose private numbers are known keeps its public
+        // ones: only those numbers go (found below, wherever they lie)
+        let keeps_public = f.rule_id.starts_with("der-") && private.len() >= 4;
+        let mut spans = if keeps_public {
+            Vec::new()
+        } else {
+            own_spans(bytes, f)
+        };
         spans.extend(component_spans(f));
         plan.removed.push(Removed {
             rule_id: f.rule_id.clone(),
@@ -109,7 +119,7 @@ pub fn plan(bytes: &[u8], findings: &[Finding]) -> Plan {
             spans: spans.iter().map(|s| [s.offset, s.len]).collect(),
         });
         plan.spans.extend(spans);
-        for form in private_forms(f) {
+        for form in private {
             if form.len() >= MIN_FORM && !forms.iter().any(|g| **g == *form) {
                 forms.push(form);
                 owner.push(i);
