@@ -6,38 +6,12 @@ use der::Decode;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Every private value of a PEM private key (RSA: d, p, q, dP, dQ, qInv;
-/// EC: the scalar), big-endian, without leading zeros.
+/// Every private value of a PEM private key file (RSA: d, p, q, dP, dQ,
+/// qInv; EC: the scalar), big-endian, without leading zeros.
 fn private_values(pem_path: &Path) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    let pem = std::fs::read_to_string(pem_path).unwrap();
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap();
-    let info = pkcs8::PrivateKeyInfo::from_der(&der).unwrap();
-    let trim = |b: &[u8]| {
-        b.iter()
-            .copied()
-            .skip_while(|&x| x == 0)
-            .collect::<Vec<u8>>()
-    };
-    if let Ok(k) = pkcs1::RsaPrivateKey::from_der(info.private_key) {
-        [
-            k.private_exponent,
-            k.prime1,
-            k.prime2,
-            k.exponent1,
-            k.exponent2,
-            k.coefficient,
-        ]
-        .iter()
-        .map(|u| trim(u.as_bytes()))
-        .collect()
-    } else {
-        let k = sec1::EcPrivateKey::from_der(info.private_key).unwrap();
-        vec![trim(k.private_key)]
-    }
+    let values = key_file_values(&std::fs::read(pem_path).unwrap());
+    assert!(!values.is_empty(), "{}", pem_path.display());
+    values
 }
 
 /// Every planted private value of a live-keys dump, in both byte orders.
