@@ -105,6 +105,8 @@ pub enum ContainerKind {
     /// scanned as plain bytes (kernel dumps are not parsed yet), so its
     /// coverage is partial, or none when dump encryption made it ciphertext.
     WindowsKernelDump,
+    /// A LiME physical memory image: ranges at physical addresses.
+    Lime,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -117,6 +119,7 @@ impl ContainerKind {
             ContainerKind::ElfCore => "elf-core",
             ContainerKind::Executable => "executable",
             ContainerKind::WindowsKernelDump => "windows-kernel-dump",
+            ContainerKind::Lime => "lime",
             ContainerKind::Raw => "raw",
         }
     }

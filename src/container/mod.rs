@@ -8,6 +8,7 @@
 
 pub mod elf_core;
 pub mod executable;
+pub mod lime;
 pub mod minidump;
 pub mod windows_kernel;
 
@@ -113,6 +114,8 @@ pub fn sniff(bytes: &[u8]) -> ContainerKind {
         ContainerKind::Executable
     } else if windows_kernel::is_kernel_dump(bytes) {
         ContainerKind::WindowsKernelDump
+    } else if lime::is_lime(bytes) {
+        ContainerKind::Lime
     } else {
         ContainerKind::Raw
     }
@@ -172,6 +175,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
             return executable::map(bytes, executable_format(bytes).unwrap_or("executable"));
         }
         ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
+        ContainerKind::Lime => return lime::map(bytes),
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),
             None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),

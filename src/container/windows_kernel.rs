@@ -1,15 +1,20 @@
-//! Windows kernel crash dumps (`MEMORY.DMP`: `PAGEDUMP` or `PAGEDU64`),
-//! recognised so their coverage is told truthfully. Their physical pages are
-//! scanned as plain bytes (serialised keys, schedules and tokens are found;
-//! without page-table walking there are no virtual addresses or processes),
-//! which makes the coverage partial. A dump written with Windows dump
-//! encryption (`DumpEncryptionEnabled`) keeps its header but its pages are
-//! ciphertext: nothing in it can be read without the key protector's private
-//! key, so its coverage is none. Encryption is recognised by what it leaves:
-//! the sampled pages after the header are all uniformly random, which real
-//! memory (zero pages, code, structures, text) never is.
+//! Windows kernel crash dumps (`MEMORY.DMP`: `PAGEDUMP` or `PAGEDU64`).
+//! A 64-bit full dump (dump type 1: a physical memory run list in the
+//! header, the pages after it) or bitmap dump (type 5: an `SDMP`/`FDMP`
+//! header whose bitmap says which physical pages follow) becomes regions at
+//! physical addresses (layout as the `kdmp-parser` crate documents it).
+//! Pages are not attributed to processes (no page-table walk), so findings
+//! carry physical addresses. Other dump types and 32-bit dumps are scanned
+//! as plain bytes, which makes their coverage partial. A dump written with
+//! Windows dump encryption (`DumpEncryptionEnabled`) keeps its header but
+//! its pages are ciphertext: nothing in it can be read without the key
+//! protector's private key, so its coverage is none. Encryption is
+//! recognised by what it leaves: the sampled pages after the header are all
+//! uniformly random, which real memory (zero pages, code, structures,
+//! text) never is.
 
-use super::{ContainerKind, MemoryMap};
+use super::{ContainerKind, MemoryMap, Region, RegionKind};
+use crate::bytes::{le_u32, le_u64};
 
 /// Whether `bytes` begin like a Windows kernel dump (32- or 64-bit header).
 pub fn is_kernel_dump(bytes: &[u8]) -> bool {
@@ -38,12 +43,130 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         map.unreadable.push(format!(
             "a {bits}-bit Windows kernel dump whose pages are all random bytes: written with dump encryption, it can be read only after decryption with the key protector's private key (KernelDumpDecrypt)"
         ));
-    } else {
-        map.incomplete.push(format!(
-            "a {bits}-bit Windows kernel dump: its pages were scanned as plain bytes, without virtual addresses, processes or modules (kernel dumps are not parsed yet)"
+        return map;
+    }
+    let dump_type = le_u32(bytes, DUMP_TYPE).unwrap_or(0);
+    let parsed = match (bits, dump_type) {
+        (64, 1) => full_runs(bytes),
+        (64, 5) => bitmap_pages(bytes),
+        _ => Err(format!("dump type {dump_type} is not parsed yet")),
+    };
+    match parsed {
+        Ok((regions, notes)) => {
+            map.regions = regions;
+            map.incomplete.extend(notes);
+            super::normalize(map, bytes.len() as u64)
+        }
+        Err(why) => {
+            map.incomplete.push(format!(
+                "a {bits}-bit Windows kernel dump: its pages were scanned as plain bytes, without addresses ({why})"
+            ));
+            map
+        }
+    }
+}
+
+/// Offset of the dump type in a 64-bit header.
+const DUMP_TYPE: usize = 0xf98;
+
+/// Offset of the physical memory descriptor in a 64-bit header.
+const PHYSICAL_MEMORY: usize = 0x88;
+
+/// Bytes of a 64-bit header; a full dump's pages follow it.
+const HEADER64: u64 = 0x2000;
+
+/// Most regions one dump becomes (a bitmap can alternate page by page).
+const MAX_REGIONS: usize = 1 << 20;
+
+/// A region of physical memory.
+fn physical(file_offset: u64, len: u64, address: u64) -> Region {
+    Region {
+        file_offset,
+        len,
+        vaddr: Some(address),
+        kind: RegionKind::Unknown,
+        name: Some("physical memory".to_string()),
+        perms: None,
+    }
+}
+
+/// A full dump's runs: (base page, page count) pairs in the header's
+/// descriptor, the pages stored after the header in run order.
+fn full_runs(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
+    let runs = le_u32(bytes, PHYSICAL_MEMORY).ok_or("header cut short")? as usize;
+    // the descriptor has room for 42 runs in its 700 bytes
+    let room = (700 - 16) / 16;
+    if runs > room {
+        return Err(format!(
+            "its run list claims {runs} runs, more than the header holds"
         ));
     }
-    map
+    let mut regions = Vec::new();
+    let mut at = HEADER64;
+    for i in 0..runs {
+        let entry = PHYSICAL_MEMORY + 16 + 16 * i;
+        let (Some(base), Some(count)) = (le_u64(bytes, entry), le_u64(bytes, entry + 8)) else {
+            return Err("header cut short".to_string());
+        };
+        let (Some(len), Some(address)) = (count.checked_mul(4096), base.checked_mul(4096)) else {
+            return Err(format!("run {i} is too large"));
+        };
+        regions.push(physical(at, len, address));
+        at = at.saturating_add(len);
+    }
+    Ok((regions, Vec::new()))
+}
+
+/// A bitmap dump's pages: bit i of the bitmap set means physical page i is
+/// present, stored at `first_page` plus 4096 times the bits set before it.
+fn bitmap_pages(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
+    let h = HEADER64 as usize;
+    let signature = bytes.get(h..h + 8).ok_or("bitmap header cut short")?;
+    if !(signature == b"SDMPDUMP" || signature == b"FDMPDUMP") {
+        return Err("no SDMP/FDMP bitmap header".to_string());
+    }
+    let (Some(first_page), Some(pages)) = (le_u64(bytes, h + 0x20), le_u64(bytes, h + 0x30)) else {
+        return Err("bitmap header cut short".to_string());
+    };
+    let bitmap_at = h + 0x38;
+    let bitmap_len = usize::try_from(pages.div_ceil(8)).map_err(|_| "bitmap too large")?;
+    let bitmap = bitmap_at
+        .checked_add(bitmap_len)
+        .and_then(|end| bytes.get(bitmap_at..end))
+        .ok_or("the page bitmap runs past the end of the file")?;
+    let mut regions: Vec<Region> = Vec::new();
+    let mut notes = Vec::new();
+    let mut stored = first_page;
+    for (i, &b) in bitmap.iter().enumerate() {
+        if b == 0 {
+            continue;
+        }
+        for bit in 0..8u64 {
+            if b & (1 << bit) == 0 {
+                continue;
+            }
+            let page = i as u64 * 8 + bit;
+            let address = page * 4096;
+            let full = regions.len() >= MAX_REGIONS;
+            match regions.last_mut() {
+                Some(r)
+                    if r.vaddr.and_then(|v| v.checked_add(r.len)) == Some(address)
+                        && r.file_end() == stored =>
+                {
+                    r.len += 4096
+                }
+                _ if full => {
+                    notes.push(format!(
+                        "more than {MAX_REGIONS} runs of physical pages: the pages after offset {stored} are scanned without addresses"
+                    ));
+                    return Ok((regions, notes));
+                }
+                _ => regions.push(physical(stored, 4096, address)),
+            }
+            stored = stored.saturating_add(4096);
+        }
+    }
+    Ok((regions, notes))
 }
 
 /// Whether every sampled page after the header is uniformly random (at

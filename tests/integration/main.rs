@@ -10,6 +10,7 @@ mod evidence;
 mod false_positives;
 mod flags;
 mod hostile;
+mod images;
 mod live;
 mod planted;
 mod redact;
