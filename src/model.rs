@@ -107,6 +107,8 @@ pub enum ContainerKind {
     WindowsKernelDump,
     /// A LiME physical memory image: ranges at physical addresses.
     Lime,
+    /// A Mach-O core (`MH_CORE`), as macOS writes for a crashed process.
+    MachOCore,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -120,6 +122,7 @@ impl ContainerKind {
             ContainerKind::Executable => "executable",
             ContainerKind::WindowsKernelDump => "windows-kernel-dump",
             ContainerKind::Lime => "lime",
+            ContainerKind::MachOCore => "mach-o-core",
             ContainerKind::Raw => "raw",
         }
     }

@@ -9,6 +9,7 @@
 pub mod elf_core;
 pub mod executable;
 pub mod lime;
+pub mod macho_core;
 pub mod minidump;
 pub mod windows_kernel;
 
@@ -110,6 +111,8 @@ pub fn sniff(bytes: &[u8]) -> ContainerKind {
         ContainerKind::Minidump
     } else if is_elf_core(bytes) {
         ContainerKind::ElfCore
+    } else if macho_core::is_macho_core(bytes) {
+        ContainerKind::MachOCore
     } else if executable_format(bytes).is_some() {
         ContainerKind::Executable
     } else if windows_kernel::is_kernel_dump(bytes) {
@@ -176,6 +179,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         }
         ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
         ContainerKind::Lime => return lime::map(bytes),
+        ContainerKind::MachOCore => return macho_core::map(bytes),
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),
             None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),

@@ -178,3 +178,104 @@ fn windows_kernel_dumps_map_physical_memory() {
     assert_eq!(report.inputs[0].coverage.status, "partial");
     assert!(report.inputs[0].coverage.reasons[0].contains("past the end of the file"));
 }
+
+/// A Mach-O core (`MH_CORE`, x86-64) holding the memory of an ELF core:
+/// one `LC_SEGMENT_64` per `PT_LOAD` (address, size, protection), the bytes
+/// copied page-aligned after the load commands, and an `LC_THREAD` whose
+/// x86_THREAD_STATE64 has `rsp` at `stack`. This is the layout macOS
+/// writes; no macOS is at hand, so real process memory is rewrapped.
+fn macho_core_from_elf(elf: &[u8], stack: u64) -> Vec<u8> {
+    let parsed = goblin::elf::Elf::parse(elf).unwrap();
+    let loads: Vec<_> = parsed
+        .program_headers
+        .iter()
+        .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD && p.p_filesz > 0)
+        .collect();
+    let thread_size = 16 + 4 * 42;
+    let commands = 72 * loads.len() + thread_size;
+    let mut data_at = (32 + commands).div_ceil(PAGE) * PAGE;
+    let mut cmds = Vec::new();
+    let mut data = Vec::new();
+    for p in &loads {
+        let prot = (if p.is_read() { 1u32 } else { 0 })
+            | (if p.is_write() { 2 } else { 0 })
+            | (if p.is_executable() { 4 } else { 0 });
+        cmds.extend(0x19u32.to_le_bytes());
+        cmds.extend(72u32.to_le_bytes());
+        cmds.extend([0u8; 16]);
+        cmds.extend(p.p_vaddr.to_le_bytes());
+        cmds.extend(p.p_memsz.to_le_bytes());
+        cmds.extend((data_at as u64).to_le_bytes());
+        cmds.extend(p.p_filesz.to_le_bytes());
+        cmds.extend(prot.to_le_bytes());
+        cmds.extend(prot.to_le_bytes());
+        cmds.extend([0u8; 8]);
+        let bytes = &elf[p.p_offset as usize..(p.p_offset + p.p_filesz) as usize];
+        data.extend_from_slice(bytes);
+        data.resize(data.len().div_ceil(PAGE) * PAGE, 0);
+        data_at = (32 + commands).div_ceil(PAGE) * PAGE + data.len();
+    }
+    cmds.extend(4u32.to_le_bytes()); // LC_THREAD
+    cmds.extend((thread_size as u32).to_le_bytes());
+    cmds.extend(4u32.to_le_bytes()); // x86_THREAD_STATE64
+    cmds.extend(42u32.to_le_bytes());
+    let mut state = [0u64; 21];
+    state[7] = stack; // rax rbx rcx rdx rdi rsi rbp rsp
+    state.iter().for_each(|r| cmds.extend(r.to_le_bytes()));
+    let mut out = Vec::new();
+    out.extend(0xfeed_facfu32.to_le_bytes());
+    out.extend(0x0100_0007u32.to_le_bytes());
+    out.extend(3u32.to_le_bytes());
+    out.extend(4u32.to_le_bytes()); // MH_CORE
+    out.extend((loads.len() as u32 + 1).to_le_bytes());
+    out.extend((commands as u32).to_le_bytes());
+    out.extend([0u8; 8]);
+    out.extend(cmds);
+    out.resize((32 + commands).div_ceil(PAGE) * PAGE, 0);
+    out.extend(data);
+    out
+}
+
+/// A Mach-O core of a live OpenSSL process: its segments are regions with
+/// addresses, so both RSA keys are rebuilt through their BIGNUM records
+/// (which need addresses) at the same addresses as in the ELF core, and a
+/// key in the thread's stack segment is attributed to the stack.
+#[test]
+fn macho_cores_map_segments_with_addresses() {
+    let elf = std::fs::read(dump("live-keys.core")).unwrap();
+    let (_, bare) = scan_json(&["--detectors", "bignum", s(&dump("live-keys.core"))]);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "core.macho", &macho_core_from_elf(&elf, 0));
+    let (code, report) = scan_json(&["--detectors", "bignum", s(&path)]);
+    assert_eq!(code, 1);
+    let input = &report.inputs[0];
+    assert_eq!(input.container.as_deref(), Some("mach-o-core"));
+    assert_eq!(input.coverage.status, "full", "{:?}", input.coverage);
+    for f in &bare.findings {
+        let g = report
+            .findings
+            .iter()
+            .find(|g| g.fingerprint == f.fingerprint)
+            .unwrap_or_else(|| panic!("{:?} not rebuilt", f.fingerprint));
+        assert_eq!(g.address, f.address);
+        assert!(
+            g.components.iter().any(|c| c.name == "n (BIGNUM limbs)"),
+            "{g:?}"
+        );
+    }
+    // the segment holding rsp is the thread's stack
+    let key_at = addr(&report.findings[0]).unwrap();
+    let path = write(
+        tmp.path(),
+        "stack.macho",
+        &macho_core_from_elf(&elf, key_at),
+    );
+    let (_, report) = scan_json(&["--detectors", "bignum", s(&path)]);
+    assert_eq!(report.findings[0].region.kind, "stack");
+    // a core whose load commands run past the end: plain bytes, partial
+    let mut cut = macho_core_from_elf(&elf, 0);
+    cut[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
+    let path = write(tmp.path(), "cut.macho", &cut);
+    let (_, report) = scan_json(&[s(&path)]);
+    assert_eq!(report.inputs[0].coverage.status, "partial");
+}
