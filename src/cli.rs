@@ -120,6 +120,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
 
+    /// Also scan the memory of running process PID (Linux, read through
+    /// /proc without stopping it; repeatable). Needs the same user and
+    /// ptrace permission, or root.
+    #[arg(long, value_name = "PID")]
+    pub pid: Vec<u32>,
+
     /// Report format: text, json, jsonl or sarif [default: text, or what
     /// the extension of -o names: .json, .jsonl, .sarif].
     #[arg(long, value_enum)]

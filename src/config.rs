@@ -23,6 +23,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// A file (or `-`) listing more paths, one a line.
     pub files_from: Option<PathBuf>,
+    /// Running processes to scan (`--pid`).
+    pub pids: Vec<u32>,
     /// Path filters for discovered and named files.
     pub path_filter: PathFilter,
     /// Files larger than this are skipped (and listed).
@@ -164,6 +166,7 @@ impl Config {
         Ok(Config {
             paths: args.paths,
             files_from: args.files_from,
+            pids: args.pid,
             path_filter: PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,
             follow_symlinks: args.follow_symlinks,

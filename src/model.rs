@@ -109,6 +109,8 @@ pub enum ContainerKind {
     Lime,
     /// A Mach-O core (`MH_CORE`), as macOS writes for a crashed process.
     MachOCore,
+    /// A running Linux process (`--pid`), read through /proc.
+    Process,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -123,6 +125,7 @@ impl ContainerKind {
             ContainerKind::WindowsKernelDump => "windows-kernel-dump",
             ContainerKind::Lime => "lime",
             ContainerKind::MachOCore => "mach-o-core",
+            ContainerKind::Process => "process",
             ContainerKind::Raw => "raw",
         }
     }

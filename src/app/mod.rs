@@ -82,6 +82,11 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
         };
         handle_write(chain.put(discovered.files.len() + k, vec![(record, Vec::new())]))?;
     }
+    let first_pid = discovered.files.len() + discovered.skipped.len();
+    for (k, &pid) in config.pids.iter().enumerate() {
+        let outcome = pool.install(|| scan::scan_process(&engine, pid, &options, &progress));
+        handle_write(chain.put(first_pid + k, vec![outcome]))?;
+    }
     let mut summary = Summary {
         elapsed_seconds: started.elapsed().as_secs_f64(),
         ..Summary::default()
@@ -130,7 +135,10 @@ pub(crate) fn discover(config: &Config) -> anyhow::Result<Discovered> {
         roots.extend(listed);
     }
     if roots.is_empty() {
-        anyhow::bail!("no paths to scan (give paths or --files-from)");
+        if !config.pids.is_empty() {
+            return Ok(Discovered::default());
+        }
+        anyhow::bail!("no paths to scan (give paths, --files-from or --pid)");
     }
     let stdin_uses = roots
         .iter()

@@ -124,10 +124,64 @@ fn scan_file_inner(
     out
 }
 
+/// Scan the memory of running process `pid`, copied first to a private
+/// temporary file with its regions (see [`container::process`]).
+pub fn scan_process(
+    engine: &Engine,
+    pid: u32,
+    options: &ScanOptions,
+    progress: &Progress,
+) -> Outcome {
+    let name = format!("pid:{pid}");
+    match container::process::snapshot(pid, options.limits.max_decoded) {
+        Err(e) => (InputRecord::not_scanned(name, Some(e), None), Vec::new()),
+        Ok(snapshot) => {
+            let leaf = Leaf {
+                name,
+                layers: Vec::new(),
+                bytes: crate::layers::Bytes::whole(snapshot.bytes),
+                coverage: Coverage::default(),
+                warnings: Vec::new(),
+            };
+            let mut outcome = scan_with_map(
+                engine,
+                leaf,
+                snapshot.map,
+                None,
+                options.show_secrets,
+                progress,
+            );
+            if snapshot.skipped > 0 {
+                outcome.0.coverage.lower(
+                    CoverageStatus::Partial,
+                    format!(
+                        "{} bytes of the process could not be read while it ran",
+                        snapshot.skipped
+                    ),
+                );
+            }
+            outcome
+        }
+    }
+}
+
 /// Scan one leaf: read its container, scan it, attribute its findings.
 fn scan_leaf(
     engine: &Engine,
     leaf: Leaf,
+    process_hint: Option<&ProcessInfo>,
+    show_secrets: bool,
+    progress: &Progress,
+) -> Outcome {
+    let map = container::map_container(leaf.bytes.as_slice());
+    scan_with_map(engine, leaf, map, process_hint, show_secrets, progress)
+}
+
+/// Scan one leaf whose memory map is known.
+fn scan_with_map(
+    engine: &Engine,
+    leaf: Leaf,
+    map: container::MemoryMap,
     process_hint: Option<&ProcessInfo>,
     show_secrets: bool,
     progress: &Progress,
@@ -142,7 +196,6 @@ fn scan_leaf(
         // nothing beneath the wrappers could be decoded: the reasons say why
         return (record, Vec::new());
     }
-    let map = container::map_container(bytes);
     let (located, stats) = engine.scan_mapped_with(bytes, &map, &|range| {
         progress.add(range.len() as u64);
         leaf.bytes.release(range)

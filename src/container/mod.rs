@@ -11,6 +11,7 @@ pub mod executable;
 pub mod lime;
 pub mod macho_core;
 pub mod minidump;
+pub mod process;
 pub mod windows_kernel;
 
 use crate::model::{ContainerKind, ProcessInfo, RegionKind};
@@ -180,6 +181,8 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
         ContainerKind::Lime => return lime::map(bytes),
         ContainerKind::MachOCore => return macho_core::map(bytes),
+        // (never sniffed: a process is read by pid, not from a file)
+        ContainerKind::Process => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
         ContainerKind::Raw => match embedded(bytes) {
             Some(at) => map_at(bytes, at),
             None => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),

@@ -602,3 +602,69 @@ fn live_keys_are_recovered_wherever_they_sit_in_a_large_image() {
         }
     }
 }
+
+/// `--pid`: a running process (here `sleep`, holding a PEM key and a token
+/// in its environment, which the kernel keeps on its stack) is read through
+/// /proc without being stopped: both are found in region `stack` at their
+/// addresses, with the process's pid and name; the process is still
+/// running afterwards. A pid that does not exist is an input error.
+#[test]
+fn running_processes_are_scanned_by_pid() {
+    let pem = std::fs::read_to_string(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
+    let mut child = Command::new("sleep")
+        .arg("60")
+        .env("SIGNING_KEY", &pem)
+        .env("DEPLOY_TOKEN", "ghp_UssFMEHP3M4V5hbWitsITvNsUHbDwxRV0Lic")
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // (the environment is in place once the program runs)
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (code, report) = scan_json(&["--pid", &pid.to_string()]);
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "the process was only read");
+    let input = &report.inputs[0];
+    if input
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("Permission denied"))
+    {
+        // (a sibling process needs ptrace_scope 0 or CAP_SYS_PTRACE: not here)
+        eprintln!(
+            "reading another process is not permitted here: {:?}",
+            input.error
+        );
+        return;
+    }
+    assert_eq!(code, 1);
+    assert_eq!(input.path, format!("pid:{pid}"));
+    assert_eq!(input.container.as_deref(), Some("process"));
+    let process = input.process.as_ref().unwrap();
+    assert_eq!(
+        (process.pid, process.name.as_deref()),
+        (Some(pid), Some("sleep"))
+    );
+    let fp = keysweep::detect::pem::fingerprint_of(pem.as_bytes()).unwrap();
+    for f in [
+        report
+            .findings
+            .iter()
+            .find(|f| f.fingerprint.as_deref() == Some(fp.as_str())),
+        report.findings.iter().find(|f| f.rule_id == "github-token"),
+    ] {
+        let f = f.unwrap_or_else(|| panic!("{:#?}", report.findings));
+        assert_eq!(f.region.kind, "stack");
+        assert!(f.address.is_some());
+    }
+    let (code, report) = scan_json(&["--pid", "999999999"]);
+    assert_eq!(code, 2);
+    assert!(
+        report.inputs[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no process")
+    );
+}
