@@ -72,6 +72,9 @@ pub enum Encoding {
     /// A number as big-endian bytes outside any serialised structure.
     #[serde(rename = "bignum-be")]
     BignumBe,
+    /// A Java `BigInteger` magnitude: 32-bit words most significant first.
+    #[serde(rename = "bignum-java")]
+    BignumJava,
 }
 
 impl Encoding {
@@ -83,6 +86,7 @@ impl Encoding {
             Encoding::Binary => "binary",
             Encoding::BignumLe => "bignum-le",
             Encoding::BignumBe => "bignum-be",
+            Encoding::BignumJava => "bignum-java",
         }
     }
 }

@@ -207,7 +207,9 @@ fn own_spans(bytes: &[u8], f: &Finding) -> Vec<Span> {
     let fill = match f.encoding {
         Encoding::Ascii => Fill::Text,
         Encoding::Utf16le => Fill::Utf16,
-        Encoding::Binary | Encoding::BignumLe | Encoding::BignumBe => Fill::Zero,
+        Encoding::Binary | Encoding::BignumLe | Encoding::BignumBe | Encoding::BignumJava => {
+            Fill::Zero
+        }
     };
     let whole = Span {
         offset: f.offset,
@@ -270,7 +272,7 @@ fn component_spans(f: &Finding) -> Vec<Span> {
 
 /// Every byte string a finding's secret lets us look for: an RSA key's d,
 /// p, q, dP, dQ and qInv, an EC scalar, an Edwards or X25519 seed, an AES
-/// key; each big- and little-endian.
+/// key; each big- and little-endian and in Java `BigInteger` word order.
 fn private_forms(f: &Finding) -> Vec<Zeroizing<Vec<u8>>> {
     let Some(secret) = f.secret.as_deref() else {
         return Vec::new();
@@ -296,7 +298,11 @@ fn private_forms(f: &Finding) -> Vec<Zeroizing<Vec<u8>>> {
         if trimmed.len() < MIN_FORM {
             continue;
         }
-        forms.push(Zeroizing::new(trimmed.iter().rev().copied().collect()));
+        let mut le: Vec<u8> = trimmed.iter().rev().copied().collect();
+        forms.push(Zeroizing::new(le.clone()));
+        // a Java BigInteger's int[] magnitude: words most significant first
+        le.resize(le.len().div_ceil(4) * 4, 0);
+        forms.push(Zeroizing::new(le.chunks(4).rev().flatten().copied().collect()));
         forms.push(Zeroizing::new(trimmed));
     }
     forms

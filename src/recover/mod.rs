@@ -207,6 +207,7 @@ fn encoding_of(order: bignum::Order) -> Encoding {
         bignum::Order::Le => Encoding::BignumLe,
         bignum::Order::Be => Encoding::BignumBe,
         bignum::Order::Base64url => Encoding::Ascii,
+        bignum::Order::JavaInts => Encoding::BignumJava,
     }
 }
 

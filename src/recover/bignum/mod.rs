@@ -45,7 +45,7 @@ mod symcrypt;
 
 use pool::*;
 pub use pool::{Order, Site};
-pub(crate) use pool::{Pool, Pooled, looks_random};
+pub(crate) use pool::{Pool, Pooled, java_ints_to_le, looks_random};
 pub use rebuild::{Outcome, Recovered, probable_prime, recover};
 pub(crate) use rebuild::{rebuild, recover_with_pool};
 pub use records::Record;
@@ -673,14 +673,16 @@ mod tests {
     }
 
     /// No records and no addresses, but every number twice: found little- and
-    /// big-endian, at 4-byte (not 8-byte) alignment, across chunk seams.
+    /// big-endian and in Java `BigInteger` word order, at 4-byte (not
+    /// 8-byte) alignment, across chunk seams.
     #[test]
     fn layout_free_search_needs_repeats_not_structures() {
         let (n, p, q, _, fp) = key();
-        for order in [Order::Le, Order::Be] {
+        for order in [Order::Le, Order::Be, Order::JavaInts] {
             let conv = |v: &Vec<u8>| -> Vec<u8> {
                 match order {
                     Order::Le => v.clone(),
+                    Order::JavaInts => java_ints_to_le(v),
                     _ => v.iter().rev().copied().collect(),
                 }
             };

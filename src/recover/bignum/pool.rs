@@ -12,6 +12,15 @@ pub enum Order {
     Be,
     /// Big-endian bytes in base64url text (a JWK's `n`, `x`).
     Base64url,
+    /// 32-bit words most significant first, each little-endian: the `int[]
+    /// mag` of a Java `BigInteger` on a little-endian machine.
+    JavaInts,
+}
+
+/// A number's little-endian bytes from its Java `int[]` magnitude bytes
+/// (and back: the conversion is its own inverse on whole words).
+pub(crate) fn java_ints_to_le(w: &[u8]) -> Vec<u8> {
+    w.chunks(4).rev().flat_map(|c| c.iter().copied()).collect()
 }
 
 /// Where one copy of a number was seen.
@@ -145,7 +154,7 @@ pub(crate) fn looks_random(le: &[u8]) -> bool {
     !words.windows(2).any(|w| w[0] == w[1])
 }
 
-/// Read every window size in both byte orders at a repeated start.
+/// Read every window size in every byte order at a repeated start.
 pub(super) fn windows_at(bytes: &[u8], off: u64, pool: &mut Pool) {
     let Ok(at) = usize::try_from(off) else { return };
     for len in WINDOW_BYTES {
@@ -175,6 +184,19 @@ pub(super) fn windows_at(bytes: &[u8], off: u64, pool: &mut Pool) {
                     file_offset: off,
                     len: len as u32,
                     order: Order::Be,
+                    record: None,
+                },
+            );
+        }
+        // Java: the least significant word last, its low byte first; the
+        // most significant word first, its top byte fourth
+        if w[len - 4] & 1 == 1 && w[3] >= min_top {
+            pool.add(
+                &java_ints_to_le(w),
+                Site {
+                    file_offset: off,
+                    len: len as u32,
+                    order: Order::JavaInts,
                     record: None,
                 },
             );

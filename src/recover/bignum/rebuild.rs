@@ -242,8 +242,14 @@ pub(crate) fn rebuild(
         && let Some(pool) = pool
     {
         chosen = candidates.iter().find_map(|(e, d)| {
-            [(d.to_bytes_le(), Order::Le), (d.to_bytes_be(), Order::Be)]
-                .into_iter()
+            let mut le = d.to_bytes_le();
+            le.resize(le.len().div_ceil(4) * 4, 0);
+            [
+                (d.to_bytes_le(), Order::Le),
+                (d.to_bytes_be(), Order::Be),
+                (java_ints_to_le(&le), Order::JavaInts),
+            ]
+            .into_iter()
                 .find_map(|(form, order)| {
                     let at = pool.locate(bytes, &form)?;
                     let site = Site {
