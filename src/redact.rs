@@ -302,7 +302,9 @@ fn private_forms(f: &Finding) -> Vec<Zeroizing<Vec<u8>>> {
         forms.push(Zeroizing::new(le.clone()));
         // a Java BigInteger's int[] magnitude: words most significant first
         le.resize(le.len().div_ceil(4) * 4, 0);
-        forms.push(Zeroizing::new(le.chunks(4).rev().flatten().copied().collect()));
+        forms.push(Zeroizing::new(
+            le.chunks(4).rev().flatten().copied().collect(),
+        ));
         forms.push(Zeroizing::new(trimmed));
     }
     forms

@@ -668,3 +668,56 @@ fn running_processes_are_scanned_by_pid() {
             .contains("no process")
     );
 }
+
+/// A running JVM (`fixtures/src/JavaHolder.java`, compiled at test time;
+/// skipped without a JDK) holding an RSA key as `BigInteger`s: read with
+/// `--pid`, the key is rebuilt from the `int[]` magnitudes in Java's word
+/// order (encoding `bignum-java`) with openssl's fingerprint.
+#[test]
+fn java_bigintegers_are_read_in_a_running_jvm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compiled = Command::new("javac")
+        .arg("-d")
+        .arg(tmp.path())
+        .arg(fixtures().join("src/JavaHolder.java"))
+        .output();
+    if !compiled.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("no JDK (javac): skipped");
+        return;
+    }
+    let ready = tmp.path().join("ready");
+    let mut jvm = Command::new("java")
+        .args(["-Xmx64m", "-cp", s(tmp.path()), "JavaHolder"])
+        .arg(fixtures().join("keys/live/rsa2048.pem"))
+        .arg(&ready)
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if ready.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (code, report) = scan_json(&["--detectors", "bignum", "--pid", &jvm.id().to_string()]);
+    let _ = jvm.kill();
+    let _ = jvm.wait();
+    assert!(ready.exists(), "the JVM did not start");
+    if let Some(e) = report.inputs[0].error.as_deref() {
+        assert!(e.contains("Permission denied"), "{e}");
+        eprintln!("reading another process is not permitted here: {e}");
+        return;
+    }
+    assert_eq!(code, 1);
+    let fp = live_expectations("live-keys")
+        .into_iter()
+        .find(|e| e[1] == "keys/live/rsa2048.pem")
+        .map(|e| e[2].clone())
+        .unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.fingerprint.as_deref() == Some(fp.as_str()))
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(f.encoding, "bignum-java");
+    assert_eq!(f.region.kind, "heap");
+}

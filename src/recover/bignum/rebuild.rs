@@ -250,16 +250,16 @@ pub(crate) fn rebuild(
                 (java_ints_to_le(&le), Order::JavaInts),
             ]
             .into_iter()
-                .find_map(|(form, order)| {
-                    let at = pool.locate(bytes, &form)?;
-                    let site = Site {
-                        file_offset: at,
-                        len: form.len() as u32,
-                        order,
-                        record: None,
-                    };
-                    Some((e.clone(), d.clone(), Some(site)))
-                })
+            .find_map(|(form, order)| {
+                let at = pool.locate(bytes, &form)?;
+                let site = Site {
+                    file_offset: at,
+                    len: form.len() as u32,
+                    order,
+                    record: None,
+                };
+                Some((e.clone(), d.clone(), Some(site)))
+            })
         });
     }
     let pass_allowed = || {
