@@ -182,6 +182,21 @@ pub struct ProcessInfo {
     pub name: Option<String>,
 }
 
+/// What a system dump records of itself: which kind of dump it is and why
+/// it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DumpInfo {
+    /// The dump's own kind: for a Windows kernel dump `full`, `bitmap`,
+    /// `kernel-memory`, `kernel-and-user-memory`, `complete-memory`,
+    /// `live-kernel-memory`, or `type N`.
+    pub kind: String,
+    /// The bug check code that stopped the system (`0x000000e2` for a
+    /// manually initiated crash), when the dump records one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bug_check: Option<String>,
+}
+
 impl ProcessInfo {
     /// `None` when the container told us nothing.
     pub fn new(pid: Option<u32>, name: Option<String>) -> Option<ProcessInfo> {
@@ -400,6 +415,10 @@ pub struct InputRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The dumped process, when the container names it.
     pub process: Option<ProcessInfo>,
+    /// What a system dump says of itself (a Windows kernel dump's type and
+    /// bug check), when the container records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump: Option<DumpInfo>,
     /// Problems recovered from: the file was still scanned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -502,6 +521,7 @@ impl InputRecord {
             bytes_scanned: 0,
             findings: 0,
             process: None,
+            dump: None,
             warnings: Vec::new(),
             coverage: Coverage {
                 status: CoverageStatus::None,

@@ -33,5 +33,6 @@ pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container:
         process: None,
         incomplete: Vec::new(),
         unreadable: Vec::new(),
+        dump: None,
     }
 }

@@ -205,6 +205,7 @@ fn scan_with_map(
     record.regions = map.memory_region_count();
     record.bytes_scanned = stats.bytes;
     record.process = fill_process(map.process.clone(), process_hint);
+    record.dump = map.dump.clone();
     record.warnings.extend(map.warnings.iter().cloned());
     record.warnings.extend(stats.warnings);
     for why in map.incomplete.iter().chain(&stats.incomplete) {

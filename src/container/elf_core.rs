@@ -147,6 +147,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         process: super::ProcessInfo::new(notes.pid, notes.command),
         incomplete: Vec::new(),
         unreadable: Vec::new(),
+        dump: None,
     }
 }
 

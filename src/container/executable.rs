@@ -42,6 +42,7 @@ pub fn map(bytes: &[u8], format: &'static str) -> MemoryMap {
             process: None,
             incomplete: Vec::new(),
             unreadable: Vec::new(),
+            dump: None,
         },
         len,
     );

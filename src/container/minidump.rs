@@ -105,6 +105,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         process,
         incomplete,
         unreadable: Vec::new(),
+        dump: None,
     }
 }
 

@@ -58,6 +58,8 @@ pub struct MemoryMap {
     /// Why nothing in the file could be read (an encrypted dump): each makes
     /// the input's coverage none.
     pub unreadable: Vec<String>,
+    /// What a system dump records of itself (kind, bug check).
+    pub dump: Option<crate::model::DumpInfo>,
 }
 
 impl MemoryMap {
@@ -82,6 +84,7 @@ impl MemoryMap {
             process: None,
             incomplete: Vec::new(),
             unreadable: Vec::new(),
+            dump: None,
         }
     }
 
@@ -376,6 +379,7 @@ mod tests {
             process: None,
             incomplete: Vec::new(),
             unreadable: Vec::new(),
+            dump: None,
         };
         let map = normalize(map, 1000);
         let spans: Vec<_> = map
@@ -415,6 +419,7 @@ mod tests {
             process: None,
             incomplete: Vec::new(),
             unreadable: Vec::new(),
+            dump: None,
         };
         let map = normalize(map, 200);
         assert_eq!(map.regions.len(), 3);
@@ -446,6 +451,7 @@ mod tests {
             process: None,
             incomplete: Vec::new(),
             unreadable: Vec::new(),
+            dump: None,
         };
         let map = normalize(map, 600);
         let spans: Vec<_> = map

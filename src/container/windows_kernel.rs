@@ -46,6 +46,20 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         return map;
     }
     let dump_type = le_u32(bytes, DUMP_TYPE).unwrap_or(0);
+    // (the 32-bit header keeps the bug check at 0x20, the 64-bit one at 0x38)
+    let bug_check = le_u32(bytes, if bits == 64 { 0x38 } else { 0x20 });
+    map.dump = Some(crate::model::DumpInfo {
+        kind: match (bits, dump_type) {
+            (64, 1) => "full".to_string(),
+            (64, 5) => "bitmap".to_string(),
+            (64, 6) => "live-kernel-memory".to_string(),
+            (64, 8) => "kernel-memory".to_string(),
+            (64, 9) => "kernel-and-user-memory".to_string(),
+            (64, 10) => "complete-memory".to_string(),
+            (_, t) => format!("type {t}"),
+        },
+        bug_check: bug_check.map(|c| format!("{c:#010x}")),
+    });
     let parsed = match (bits, dump_type) {
         (64, 1) => full_runs(bytes),
         (64, 5) => bitmap_pages(bytes),

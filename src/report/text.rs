@@ -98,9 +98,19 @@ impl<W: Write> ReportSink for TextSink<W> {
                     }
                 })
                 .unwrap_or_default();
+            let dump = input
+                .dump
+                .as_ref()
+                .map(|d| match &d.bug_check {
+                    Some(code) => {
+                        format!(", {} dump, bug check {}", sanitize(&d.kind), sanitize(code))
+                    }
+                    None => format!(", {} dump", sanitize(&d.kind)),
+                })
+                .unwrap_or_default();
             writeln!(
                 self.out,
-                "{header} ({}, {} regions, {} bytes{process})",
+                "{header} ({}, {} regions, {} bytes{process}{dump})",
                 sanitize(&layers),
                 input.regions,
                 input.size

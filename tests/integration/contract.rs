@@ -99,6 +99,7 @@ pub struct InputM {
     pub bytes_scanned: u64,
     pub findings: usize,
     pub process: Option<ProcessM>,
+    pub dump: Option<DumpM>,
     #[serde(default)]
     pub warnings: Vec<String>,
     pub error: Option<String>,
@@ -123,6 +124,14 @@ pub struct CoverageM {
 pub struct ProcessM {
     pub pid: Option<u32>,
     pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct DumpM {
+    pub kind: String,
+    pub bug_check: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

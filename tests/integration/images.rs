@@ -141,6 +141,11 @@ fn windows_kernel_dumps_map_physical_memory() {
     assert_eq!(input.container.as_deref(), Some("windows-kernel-dump"));
     assert_eq!(input.coverage.status, "full", "{:?}", input.coverage);
     assert_eq!(input.regions, 2);
+    let dump = input.dump.as_ref().unwrap();
+    assert_eq!(
+        (dump.kind.as_str(), dump.bug_check.as_deref()),
+        ("full", Some("0x000000e2"))
+    );
     assert_eq!(found_at(&report, &fp), expected);
 
     // bitmap: the same pages present at the same physical pages
