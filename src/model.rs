@@ -115,6 +115,8 @@ pub enum ContainerKind {
     MachOCore,
     /// A running Linux process (`--pid`), read through /proc.
     Process,
+    /// A Java heap dump (HPROF): primitive arrays as regions at their ids.
+    Hprof,
     /// Anything else: scanned as plain bytes, without addresses.
     Raw,
 }
@@ -130,6 +132,7 @@ impl ContainerKind {
             ContainerKind::Lime => "lime",
             ContainerKind::MachOCore => "mach-o-core",
             ContainerKind::Process => "process",
+            ContainerKind::Hprof => "hprof",
             ContainerKind::Raw => "raw",
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod elf_core;
 pub mod executable;
+pub mod hprof;
 pub mod lime;
 pub mod macho_core;
 pub mod minidump;
@@ -123,6 +124,8 @@ pub fn sniff(bytes: &[u8]) -> ContainerKind {
         ContainerKind::WindowsKernelDump
     } else if lime::is_lime(bytes) {
         ContainerKind::Lime
+    } else if hprof::is_hprof(bytes) {
+        ContainerKind::Hprof
     } else {
         ContainerKind::Raw
     }
@@ -183,6 +186,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         }
         ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
         ContainerKind::Lime => return lime::map(bytes),
+        ContainerKind::Hprof => return hprof::map(bytes),
         ContainerKind::MachOCore => return macho_core::map(bytes),
         // (never sniffed: a process is read by pid, not from a file)
         ContainerKind::Process => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),

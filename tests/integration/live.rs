@@ -669,25 +669,21 @@ fn running_processes_are_scanned_by_pid() {
     );
 }
 
-/// A running JVM (`fixtures/src/JavaHolder.java`, compiled at test time;
-/// skipped without a JDK) holding an RSA key as `BigInteger`s: read with
-/// `--pid`, the key is rebuilt from the `int[]` magnitudes in Java's word
-/// order (encoding `bignum-java`) with openssl's fingerprint.
-#[test]
-fn java_bigintegers_are_read_in_a_running_jvm() {
-    let tmp = tempfile::tempdir().unwrap();
+/// A JVM running `fixtures/src/JavaHolder.java` (compiled into `dir`),
+/// once it holds its key; `None` without a JDK.
+fn java_holder(dir: &std::path::Path) -> Option<std::process::Child> {
     let compiled = Command::new("javac")
         .arg("-d")
-        .arg(tmp.path())
+        .arg(dir)
         .arg(fixtures().join("src/JavaHolder.java"))
         .output();
     if !compiled.as_ref().is_ok_and(|o| o.status.success()) {
         eprintln!("no JDK (javac): skipped");
-        return;
+        return None;
     }
-    let ready = tmp.path().join("ready");
-    let mut jvm = Command::new("java")
-        .args(["-Xmx64m", "-cp", s(tmp.path()), "JavaHolder"])
+    let ready = dir.join("ready");
+    let jvm = Command::new("java")
+        .args(["-Xmx64m", "-cp", s(dir), "JavaHolder"])
         .arg(fixtures().join("keys/live/rsa2048.pem"))
         .arg(&ready)
         .spawn()
@@ -698,21 +694,39 @@ fn java_bigintegers_are_read_in_a_running_jvm() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    assert!(ready.exists(), "the JVM did not start");
+    Some(jvm)
+}
+
+/// openssl's fingerprint of the key JavaHolder holds.
+fn java_holder_fingerprint() -> String {
+    live_expectations("live-keys")
+        .into_iter()
+        .find(|e| e[1] == "keys/live/rsa2048.pem")
+        .map(|e| e[2].clone())
+        .unwrap()
+}
+
+/// A running JVM (`fixtures/src/JavaHolder.java`, compiled at test time;
+/// skipped without a JDK) holding an RSA key as `BigInteger`s: read with
+/// `--pid`, the key is rebuilt from the `int[]` magnitudes in Java's word
+/// order (encoding `bignum-java`) with openssl's fingerprint.
+#[test]
+fn java_bigintegers_are_read_in_a_running_jvm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mut jvm) = java_holder(tmp.path()) else {
+        return;
+    };
     let (code, report) = scan_json(&["--detectors", "bignum", "--pid", &jvm.id().to_string()]);
     let _ = jvm.kill();
     let _ = jvm.wait();
-    assert!(ready.exists(), "the JVM did not start");
     if let Some(e) = report.inputs[0].error.as_deref() {
         assert!(e.contains("Permission denied"), "{e}");
         eprintln!("reading another process is not permitted here: {e}");
         return;
     }
     assert_eq!(code, 1);
-    let fp = live_expectations("live-keys")
-        .into_iter()
-        .find(|e| e[1] == "keys/live/rsa2048.pem")
-        .map(|e| e[2].clone())
-        .unwrap();
+    let fp = java_holder_fingerprint();
     let f = report
         .findings
         .iter()
@@ -720,4 +734,73 @@ fn java_bigintegers_are_read_in_a_running_jvm() {
         .unwrap_or_else(|| panic!("{:#?}", report.findings));
     assert_eq!(f.encoding, "bignum-java");
     assert_eq!(f.region.kind, "heap");
+}
+
+/// A heap dump of the same JVM written by `jcmd GC.heap_dump` (HPROF):
+/// the key's encoded `byte[]` is found in a region that names the class
+/// holding it, and the key is rebuilt from its `BigInteger` magnitudes
+/// (`int[]`, big-endian in HPROF) too; cut short or with a damaged
+/// record, the dump is partial and still scanned.
+#[test]
+fn java_heap_dumps_name_the_class_holding_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mut jvm) = java_holder(tmp.path()) else {
+        return;
+    };
+    let hprof = tmp.path().join("heap.hprof");
+    let dumped = Command::new("jcmd")
+        .arg(jvm.id().to_string())
+        .arg("GC.heap_dump")
+        .arg(&hprof)
+        .output();
+    let _ = jvm.kill();
+    let _ = jvm.wait();
+    if !dumped.as_ref().is_ok_and(|o| o.status.success()) || !hprof.exists() {
+        eprintln!("jcmd could not dump the heap here: skipped");
+        return;
+    }
+    let fp = java_holder_fingerprint();
+    let (code, report) = scan_json(&[s(&hprof)]);
+    assert_eq!(code, 1);
+    let input = &report.inputs[0];
+    assert_eq!(input.container.as_deref(), Some("hprof"));
+    assert_eq!(input.coverage.status, "full", "{:?}", input.coverage);
+    let ours: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.fingerprint.as_deref() == Some(fp.as_str()))
+        .collect();
+    assert!(
+        ours.iter().any(|f| f.rule_id == "der-pkcs1-rsa-private-key"
+            && f.region.name.as_deref()
+                == Some("byte[] held by sun.security.rsa.RSAPrivateCrtKeyImpl")
+            && f.address.is_some()),
+        "{ours:#?}"
+    );
+    assert!(
+        ours.iter().any(|f| f.rule_id == "rsa-private-key-bignum"
+            && f.region.name.as_deref() == Some("int[] held by java.math.BigInteger")),
+        "{ours:#?}"
+    );
+    // damaged copies: cut in half; a heap record tag overwritten
+    let bytes = std::fs::read(&hprof).unwrap();
+    let cut = write(tmp.path(), "cut.hprof", &bytes[..bytes.len() / 2]);
+    let (_, report) = scan_json(&[s(&cut)]);
+    assert_eq!(report.inputs[0].coverage.status, "partial");
+    assert!(
+        report.inputs[0].coverage.reasons[0].contains("truncated"),
+        "{:?}",
+        report.inputs[0].coverage
+    );
+    let mut damaged = bytes.clone();
+    // (records: a tag, a time, a big-endian length; the first heap segment's
+    // first sub-record tag becomes one no HPROF has)
+    let mut at = 31;
+    while damaged[at] != 0x1c {
+        at += 9 + u32::from_be_bytes(damaged[at + 5..at + 9].try_into().unwrap()) as usize;
+    }
+    damaged[at + 9] = 0x77;
+    let path = write(tmp.path(), "damaged.hprof", &damaged);
+    let (_, report) = scan_json(&[s(&path)]);
+    assert_eq!(report.inputs[0].coverage.status, "partial");
 }
