@@ -151,7 +151,7 @@ fn walk(r: &Reader, mut at: usize, pass: u8, heap: &mut Heap) -> Result<(), Stri
     while at < r.b.len() {
         let (Some(tag), Some(n)) = (r.u8(at), r.u32(at + 5)) else {
             return Err(format!(
-                "an HPROF record header is cut short at offset {at}"
+                "an HPROF record header is cut short at offset {at} (a truncated dump)"
             ));
         };
         let body = at + 9;

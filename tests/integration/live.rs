@@ -522,8 +522,13 @@ fn known_keys_are_validated_and_accounted_for() {
 }
 
 /// Pages as a large dump holds them, in a seeded order: zero pages, random
-/// pages (compressed or encrypted buffers), pointer-rich heap pages and text.
-fn dump_like_pages(mib: usize, seed: u64) -> Vec<u8> {
+/// pages (compressed or encrypted buffers), pointer-rich heap pages and
+/// text; written to `path` a page at a time with `plant` written over them
+/// at its offset. (Big inputs go straight to files: a test process holding
+/// them would lend its resident set to every keysweep it starts, since a
+/// forked child's peak counts its parent's pages.)
+fn write_dump_like_pages(path: &std::path::Path, mib: usize, seed: u64, plant: (usize, &[u8])) {
+    use std::io::Write;
     const PAGE: usize = 4096;
     let mut x = seed | 1;
     let mut next = move || {
@@ -533,11 +538,13 @@ fn dump_like_pages(mib: usize, seed: u64) -> Vec<u8> {
         x
     };
     let text = b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n";
-    let mut out = Vec::with_capacity(mib << 20);
-    for _ in 0..(mib << 20) / PAGE {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut page = Vec::with_capacity(PAGE);
+    for i in 0..(mib << 20) / PAGE {
+        page.clear();
         match next() % 20 {
-            0..5 => out.resize(out.len() + PAGE, 0),
-            5..10 => (0..PAGE / 8).for_each(|_| out.extend_from_slice(&next().to_le_bytes())),
+            0..5 => page.resize(PAGE, 0),
+            5..10 => (0..PAGE / 8).for_each(|_| page.extend_from_slice(&next().to_le_bytes())),
             10..17 => (0..PAGE / 8).for_each(|_| {
                 let r = next();
                 let slot = match r % 4 {
@@ -546,12 +553,21 @@ fn dump_like_pages(mib: usize, seed: u64) -> Vec<u8> {
                     2 => 0x7f00_0000_1000 + (r >> 40) * 16,
                     _ => (r >> 56) & 0xff,
                 };
-                out.extend_from_slice(&u64::to_le_bytes(slot));
+                page.extend_from_slice(&u64::to_le_bytes(slot));
             }),
-            _ => out.extend(text.iter().cycle().take(PAGE)),
+            _ => page.extend(text.iter().cycle().take(PAGE)),
         }
+        // the planted bytes over this page, where they reach it
+        let (at, bytes) = plant;
+        let (from, to) = (i * PAGE, (i + 1) * PAGE);
+        if at < to && at + bytes.len() > from {
+            let a = at.max(from);
+            let b = (at + bytes.len()).min(to);
+            page[a - from..b - from].copy_from_slice(&bytes[a - at..b - at]);
+        }
+        out.write_all(&page).unwrap();
     }
-    out
+    out.flush().unwrap();
 }
 
 /// The layout-free RSA search on a 64 MiB raw image of dump-like pages
@@ -570,15 +586,13 @@ fn live_keys_are_recovered_wherever_they_sit_in_a_large_image() {
         .collect();
     let core = std::fs::read(dump("live-keys.core")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let pages = dump_like_pages(64, 0x5eed);
     for (place, at) in [
         ("start", 1usize << 20),
         ("middle", 32 << 20),
         ("end", 61 << 20),
     ] {
-        let mut image = pages.clone();
-        image[at..at + core.len()].copy_from_slice(&core);
-        let path = write(dir.path(), &format!("{place}.bin"), &image);
+        let path = dir.path().join(format!("{place}.bin"));
+        write_dump_like_pages(&path, 64, 0x5eed, (at, &core));
         let (code, report) = scan_json(&["-j", "2", "--detectors", "bignum", s(&path)]);
         assert_eq!(code, 1, "{place}");
         let input = &report.inputs[0];
