@@ -192,7 +192,7 @@ pub struct ProcessInfo {
 pub struct DumpInfo {
     /// The dump's own kind: for a Windows kernel dump `full`, `bitmap`,
     /// `kernel-memory`, `kernel-and-user-memory`, `complete-memory`,
-    /// `live-kernel-memory`, or `type N`.
+    /// `live-kernel-memory`, `type N`, or `32-bit`.
     pub kind: String,
     /// The bug check code that stopped the system (`0x000000e2` for a
     /// manually initiated crash), when the dump records one.

@@ -46,8 +46,9 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         return map;
     }
     let dump_type = le_u32(bytes, DUMP_TYPE).unwrap_or(0);
-    // (the 32-bit header keeps the bug check at 0x20, the 64-bit one at 0x38)
-    let bug_check = le_u32(bytes, if bits == 64 { 0x38 } else { 0x20 });
+    // (the 32-bit DUMP_HEADER32 keeps the bug check at 0x28, after eleven
+    // 32-bit fields; the 64-bit header at 0x38)
+    let bug_check = le_u32(bytes, if bits == 64 { 0x38 } else { 0x28 });
     map.dump = Some(crate::model::DumpInfo {
         kind: match (bits, dump_type) {
             (64, 1) => "full".to_string(),
@@ -56,7 +57,9 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             (64, 8) => "kernel-memory".to_string(),
             (64, 9) => "kernel-and-user-memory".to_string(),
             (64, 10) => "complete-memory".to_string(),
-            (_, t) => format!("type {t}"),
+            (64, t) => format!("type {t}"),
+            // (the 32-bit header's dump type is not read: its offset differs)
+            _ => "32-bit".to_string(),
         },
         bug_check: bug_check.map(|c| format!("{c:#010x}")),
     });
