@@ -41,10 +41,11 @@ impl<T> Smallest<T> {
             self.dropped += 1;
             return;
         }
-        if self.items.capacity() == 0 {
-            // exactly what the cap needs: untouched capacity costs no
-            // memory, a doubling vector would take up to twice the cap
-            self.items.reserve_exact(self.held().min(1 << 16));
+        if self.items.len() == self.items.capacity() {
+            // grow by doubling, but never past what is held before a
+            // shrink: a plain doubling vector would reach twice that
+            let want = (2 * self.items.capacity()).max(1024).min(self.held());
+            self.items.reserve_exact(want - self.items.len());
         }
         self.items.push((key, item));
         if self.items.len() >= self.held() {
