@@ -103,9 +103,10 @@ pub fn plan(bytes: &[u8], findings: &[Finding]) -> Plan {
     let mut owner: Vec<usize> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
         let private = private_forms(f);
-        // a serialised key whose private numbers are known keeps its public
+        // a DER RSA key whose private numbers are known keeps its public
         // ones: only those numbers go (found below, wherever they lie)
-        let keeps_public = f.rule_id.starts_with("der-") && private.len() >= 4;
+        let keeps_public =
+            f.rule_id.starts_with("der-") && f.kind == "rsa-private-key" && !private.is_empty();
         let mut spans = if keeps_public {
             Vec::new()
         } else {
