@@ -97,24 +97,18 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         if end > file_len {
             past_eof += 1;
         }
-        let perms = format!(
-            "{}{}{}",
-            if ph.is_read() { 'r' } else { '-' },
-            if ph.is_write() { 'w' } else { '-' },
-            if ph.is_executable() { 'x' } else { '-' }
-        );
+        let perms = super::rwx(ph.is_read(), ph.is_write(), ph.is_executable());
         let vaddr_end = ph.p_vaddr.saturating_add(ph.p_memsz.max(ph.p_filesz));
         // a stack pointer inside the segment: the first one at or after its start
         let first = stack_pointers.partition_point(|&sp| sp < ph.p_vaddr);
         let stack = stack_pointers.get(first).is_some_and(|&sp| sp < vaddr_end);
         let file = files.at(ph.p_vaddr);
-        let kind = match file {
-            _ if stack => RegionKind::Stack,
-            Some(f) if module_files.contains(&f.name.as_str()) => RegionKind::Module,
-            Some(_) => RegionKind::MappedFile,
-            None if ph.is_write() => RegionKind::Heap,
-            None => RegionKind::Anonymous,
-        };
+        let kind = super::process_region_kind(
+            stack,
+            file.map(|f| f.name.as_str()),
+            file.is_some_and(|f| module_files.contains(&f.name.as_str())),
+            ph.is_write(),
+        );
         regions.push(Region {
             file_offset: ph.p_offset,
             len: ph.p_filesz,

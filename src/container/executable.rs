@@ -8,7 +8,7 @@
 //! table does not cover (headers, tables, a stripped or corrupt file) is one
 //! more `module` region.
 
-use super::{ContainerKind, MemoryMap, Region, RegionKind};
+use super::{ContainerKind, MemoryMap, Region, RegionKind, rwx};
 use goblin::container::Ctx;
 use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SectionHeader};
 
@@ -111,29 +111,17 @@ fn elf_sections(bytes: &[u8]) -> Result<Vec<Region>, String> {
                 kind: RegionKind::Module,
                 name: name_of(sh),
                 perms: loaded.then(|| {
-                    let w = if flags & u64::from(SHF_WRITE) != 0 {
-                        'w'
-                    } else {
-                        '-'
-                    };
-                    let x = if flags & u64::from(SHF_EXECINSTR) != 0 {
-                        'x'
-                    } else {
-                        '-'
-                    };
-                    format!("r{w}{x}")
+                    rwx(
+                        true,
+                        flags & u64::from(SHF_WRITE) != 0,
+                        flags & u64::from(SHF_EXECINSTR) != 0,
+                    )
                 }),
             }
         })
         .collect();
     regions.sort_by_key(|r| r.file_offset);
     Ok(regions)
-}
-
-/// Protection letters from three flags.
-fn perms(read: bool, write: bool, exec: bool) -> String {
-    let flag = |on: bool, c: char| if on { c } else { '-' };
-    format!("{}{}{}", flag(read, 'r'), flag(write, 'w'), flag(exec, 'x'))
 }
 
 /// A section's name as a report shows it: printable ASCII, bounded.
@@ -179,7 +167,7 @@ fn pe_sections(bytes: &[u8]) -> Result<Vec<Region>, String> {
                     .as_deref()
                     .and_then(|n| printable_name(n.as_bytes()))
                     .or_else(|| printable_name(&s.name)),
-                perms: Some(perms(
+                perms: Some(rwx(
                     c & IMAGE_SCN_MEM_READ != 0,
                     c & IMAGE_SCN_MEM_WRITE != 0,
                     c & IMAGE_SCN_MEM_EXECUTE != 0,
@@ -223,7 +211,7 @@ fn macho_sections(bytes: &[u8]) -> Result<Vec<Region>, String> {
                 vaddr: (section.addr != 0).then_some(section.addr),
                 kind: RegionKind::Module,
                 name,
-                perms: Some(perms(prot & 1 != 0, prot & 2 != 0, prot & 4 != 0)),
+                perms: Some(rwx(prot & 1 != 0, prot & 2 != 0, prot & 4 != 0)),
             });
             if regions.len() >= MAX_SECTIONS {
                 break;

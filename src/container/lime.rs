@@ -6,7 +6,7 @@
 //! a key that crosses a page boundary is usually split across the image:
 //! such keys are a known limit of physical images.
 
-use super::{ContainerKind, MemoryMap, Region, RegionKind};
+use super::{ContainerKind, MemoryMap};
 use crate::bytes::{le_u32, le_u64};
 
 /// The range header magic, `EMiL` in the file.
@@ -55,14 +55,8 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             break;
         }
         let size = (last - first).saturating_add(1);
-        map.regions.push(Region {
-            file_offset: at + HEADER,
-            len: size,
-            vaddr: Some(first),
-            kind: RegionKind::Unknown,
-            name: Some("physical memory".to_string()),
-            perms: None,
-        });
+        map.regions
+            .push(super::physical_region(at + HEADER, size, first));
         at = at.saturating_add(HEADER).saturating_add(size);
     }
     super::normalize(map, len)

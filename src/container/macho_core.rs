@@ -3,7 +3,7 @@
 //! address with its protection, and the region holding a thread's stack
 //! pointer (from `LC_THREAD`, x86-64 and arm64 thread states) is a stack.
 
-use super::{ContainerKind, MemoryMap, Region, RegionKind};
+use super::{ContainerKind, MemoryMap, Region, RegionKind, rwx};
 use goblin::mach::load_command::CommandVariant;
 
 /// Whether `bytes` are a Mach-O core (either width, either byte order).
@@ -41,19 +41,13 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             continue;
         }
         let p = s.initprot;
-        let flag = |on: bool, c: char| if on { c } else { '-' };
         map.regions.push(Region {
             file_offset: s.fileoff,
             len: s.filesize,
             vaddr: Some(s.vmaddr),
             kind: RegionKind::Anonymous,
             name: None,
-            perms: Some(format!(
-                "{}{}{}",
-                flag(p & 1 != 0, 'r'),
-                flag(p & 2 != 0, 'w'),
-                flag(p & 4 != 0, 'x')
-            )),
+            perms: Some(rwx(p & 1 != 0, p & 2 != 0, p & 4 != 0)),
         });
     }
     let cputype = macho.header.cputype;

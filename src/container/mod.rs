@@ -110,6 +110,43 @@ impl MemoryMap {
     }
 }
 
+/// Protection letters (`r-x`), as every container reports them.
+pub(crate) fn rwx(read: bool, write: bool, exec: bool) -> String {
+    let flag = |on: bool, c: char| if on { c } else { '-' };
+    format!("{}{}{}", flag(read, 'r'), flag(write, 'w'), flag(exec, 'x'))
+}
+
+/// What a mapping of a process is, from what a core or /proc records of it:
+/// a thread's stack, a module's image, another mapped file, or anonymous
+/// memory (heap when writable).
+pub(crate) fn process_region_kind(
+    stack: bool,
+    file: Option<&str>,
+    module: bool,
+    writable: bool,
+) -> RegionKind {
+    match file {
+        _ if stack => RegionKind::Stack,
+        Some(_) if module => RegionKind::Module,
+        Some(_) => RegionKind::MappedFile,
+        None if writable => RegionKind::Heap,
+        None => RegionKind::Anonymous,
+    }
+}
+
+/// A range of physical memory (LiME images, Windows kernel dumps): named so,
+/// at its physical address.
+pub(crate) fn physical_region(file_offset: u64, len: u64, address: u64) -> Region {
+    Region {
+        file_offset,
+        len,
+        vaddr: Some(address),
+        kind: RegionKind::Unknown,
+        name: Some("physical memory".to_string()),
+        perms: None,
+    }
+}
+
 /// Recognise a container by its first bytes.
 pub fn sniff(bytes: &[u8]) -> ContainerKind {
     if bytes.starts_with(b"MDMP") || bytes.starts_with(b"PMDM") {

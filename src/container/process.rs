@@ -9,7 +9,7 @@
 //! warning.
 
 use super::{MemoryMap, Region};
-use crate::model::{ContainerKind, ProcessInfo, RegionKind};
+use crate::model::{ContainerKind, ProcessInfo};
 use std::collections::HashSet;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
@@ -156,14 +156,14 @@ pub fn snapshot(pid: u32, max_bytes: u64) -> Result<Snapshot, String> {
             || sps
                 .get(sps.partition_point(|&sp| sp < m.start))
                 .is_some_and(|&sp| sp < m.end);
-        let kind = match m.path.as_deref() {
-            _ if stack => RegionKind::Stack,
-            Some("[heap]") => RegionKind::Heap,
-            Some(p) if modules.contains(p) => RegionKind::Module,
-            Some(p) if p.starts_with('/') => RegionKind::MappedFile,
-            _ if m.perms.contains('w') => RegionKind::Heap,
-            _ => RegionKind::Anonymous,
-        };
+        // ([heap], [vdso] and the like are anonymous memory, not files)
+        let file = m.path.as_deref().filter(|p| p.starts_with('/'));
+        let kind = super::process_region_kind(
+            stack,
+            file,
+            file.is_some_and(|p| modules.contains(p)),
+            m.perms.contains('w'),
+        );
         map.regions.push(Region {
             file_offset,
             len,
@@ -194,6 +194,7 @@ pub fn snapshot(pid: u32, max_bytes: u64) -> Result<Snapshot, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RegionKind;
 
     /// This test's own process: its heap, stack and modules are where
     /// /proc says, and a secret in its memory is in the copy at its address.

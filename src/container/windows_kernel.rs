@@ -13,7 +13,7 @@
 //! uniformly random, which real memory (zero pages, code, structures,
 //! text) never is.
 
-use super::{ContainerKind, MemoryMap, Region, RegionKind};
+use super::{ContainerKind, MemoryMap, Region};
 use crate::bytes::{le_u32, le_u64};
 
 /// Whether `bytes` begin like a Windows kernel dump (32- or 64-bit header).
@@ -95,18 +95,6 @@ const HEADER64: u64 = 0x2000;
 /// Most regions one dump becomes (a bitmap can alternate page by page).
 const MAX_REGIONS: usize = 1 << 20;
 
-/// A region of physical memory.
-fn physical(file_offset: u64, len: u64, address: u64) -> Region {
-    Region {
-        file_offset,
-        len,
-        vaddr: Some(address),
-        kind: RegionKind::Unknown,
-        name: Some("physical memory".to_string()),
-        perms: None,
-    }
-}
-
 /// A full dump's runs: (base page, page count) pairs in the header's
 /// descriptor, the pages stored after the header in run order.
 fn full_runs(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
@@ -128,7 +116,7 @@ fn full_runs(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
         let (Some(len), Some(address)) = (count.checked_mul(4096), base.checked_mul(4096)) else {
             return Err(format!("run {i} is too large"));
         };
-        regions.push(physical(at, len, address));
+        regions.push(super::physical_region(at, len, address));
         at = at.saturating_add(len);
     }
     Ok((regions, Vec::new()))
@@ -178,7 +166,7 @@ fn bitmap_pages(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
                     ));
                     return Ok((regions, notes));
                 }
-                _ => regions.push(physical(stored, 4096, address)),
+                _ => regions.push(super::physical_region(stored, 4096, address)),
             }
             stored = stored.saturating_add(4096);
         }
