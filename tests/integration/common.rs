@@ -108,6 +108,18 @@ pub fn stream_entry(b: &[u8], ty: u32) -> Option<(usize, usize)> {
         .map(|e| (e, get_u32(b, e + 8) as usize))
 }
 
+/// A seeded xorshift64 generator: test data that looks random, the same
+/// every run, made without holding it all in memory.
+pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed | 1;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 pub fn memchr_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }

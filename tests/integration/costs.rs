@@ -191,13 +191,10 @@ fn random_runs_between_zero_words_flood_the_rsa_search() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("runs.bin");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     for _ in 0..(96 << 20) / 1024 {
         for _ in 0..127 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.write_all(&x.to_le_bytes()).unwrap();
+            out.write_all(&next().to_le_bytes()).unwrap();
         }
         out.write_all(&[0; 8]).unwrap();
     }

@@ -530,13 +530,7 @@ fn known_keys_are_validated_and_accounted_for() {
 fn write_dump_like_pages(path: &std::path::Path, mib: usize, seed: u64, plant: (usize, &[u8])) {
     use std::io::Write;
     const PAGE: usize = 4096;
-    let mut x = seed | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(seed);
     let text = b"GET /api/v1/items?id=42 HTTP/1.1\r\nHost: example.internal\r\nAccept: */*\r\n";
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let mut page = Vec::with_capacity(PAGE);

@@ -566,12 +566,9 @@ fn windows_kernel_dumps_are_partial_and_encrypted_ones_none() {
         plain.extend_from_slice(&page);
     }
     let mut encrypted = header;
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     for _ in 0..(2 << 20) / 8 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        encrypted.extend_from_slice(&x.to_le_bytes());
+        encrypted.extend_from_slice(&next().to_le_bytes());
     }
     let plain_p = write(tmp.path(), "MEMORY.DMP", &plain);
     let enc_p = write(tmp.path(), "encrypted.dmp", &encrypted);
