@@ -64,6 +64,8 @@ pub enum Encoding {
     Ascii,
     /// Two bytes a character, low byte first: how Windows keeps strings.
     Utf16le,
+    /// Two bytes a character, high byte first: how Java heap dumps keep `char[]`.
+    Utf16be,
     /// Binary structures (DER, key blobs).
     Binary,
     /// A number as little-endian limbs (how bignum libraries keep keys).
@@ -83,6 +85,7 @@ impl Encoding {
         match self {
             Encoding::Ascii => "ascii",
             Encoding::Utf16le => "utf16le",
+            Encoding::Utf16be => "utf16be",
             Encoding::Binary => "binary",
             Encoding::BignumLe => "bignum-le",
             Encoding::BignumBe => "bignum-be",

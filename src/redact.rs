@@ -29,6 +29,8 @@ pub enum Fill {
     Text,
     /// `*\0` in UTF-16LE text, keeping line breaks.
     Utf16,
+    /// `\0*` in UTF-16BE text (Java `char[]`), keeping line breaks.
+    Utf16Be,
     /// Zero bytes.
     Zero,
 }
@@ -47,6 +49,14 @@ impl Fill {
                 .flat_map(|c| match c {
                     [b'\n', 0] | [b'\r', 0] => c.to_vec(),
                     [_, _] => vec![b'*', 0],
+                    _ => vec![0; c.len()],
+                })
+                .collect(),
+            Fill::Utf16Be => original
+                .chunks(2)
+                .flat_map(|c| match c {
+                    [0, b'\n'] | [0, b'\r'] => c.to_vec(),
+                    [_, _] => vec![0, b'*'],
                     _ => vec![0; c.len()],
                 })
                 .collect(),
@@ -208,6 +218,7 @@ fn own_spans(bytes: &[u8], f: &Finding) -> Vec<Span> {
     let fill = match f.encoding {
         Encoding::Ascii => Fill::Text,
         Encoding::Utf16le => Fill::Utf16,
+        Encoding::Utf16be => Fill::Utf16Be,
         Encoding::Binary | Encoding::BignumLe | Encoding::BignumBe | Encoding::BignumJava => {
             Fill::Zero
         }
@@ -227,22 +238,21 @@ fn own_spans(bytes: &[u8], f: &Finding) -> Vec<Span> {
     else {
         return vec![whole];
     };
-    let unit = if fill == Fill::Utf16 { 2 } else { 1 };
-    let newline: &[u8] = if unit == 2 { b"\n\0" } else { b"\n" };
-    let end_marker: Vec<u8> = if unit == 2 {
-        crate::detect::utf16le(b"-----END")
-    } else {
-        b"-----END".to_vec()
+    // text markers in the finding's encoding
+    let encode = |ascii: &[u8]| -> Vec<u8> {
+        match fill {
+            Fill::Utf16 => ascii.iter().flat_map(|&b| [b, 0]).collect(),
+            Fill::Utf16Be => ascii.iter().flat_map(|&b| [0, b]).collect(),
+            _ => ascii.to_vec(),
+        }
     };
-    let begin_marker: Vec<u8> = if unit == 2 {
-        crate::detect::utf16le(b"-----BEGIN")
-    } else {
-        b"-----BEGIN".to_vec()
-    };
+    let newline = encode(b"\n");
+    let end_marker = encode(b"-----END");
+    let begin_marker = encode(b"-----BEGIN");
     if !text.starts_with(&begin_marker) {
         return vec![whole];
     }
-    let body_from = memchr::memmem::find(text, newline).map(|i| i + newline.len());
+    let body_from = memchr::memmem::find(text, &newline).map(|i| i + newline.len());
     let body_to = memchr::memmem::rfind(text, &end_marker);
     match (body_from, body_to) {
         (Some(a), Some(b)) if a < b => vec![Span {
@@ -280,7 +290,10 @@ fn private_forms(f: &Finding) -> Vec<Zeroizing<Vec<u8>>> {
     };
     let der: Option<Zeroizing<Vec<u8>>> = if secret.starts_with("-----BEGIN") {
         pem_body(secret)
-    } else if f.encoding != Encoding::Ascii && f.encoding != Encoding::Utf16le {
+    } else if !matches!(
+        f.encoding,
+        Encoding::Ascii | Encoding::Utf16le | Encoding::Utf16be
+    ) {
         hex_decode(secret)
     } else {
         None
@@ -379,6 +392,7 @@ mod tests {
     fn fillers_keep_length_and_line_breaks() {
         assert_eq!(Fill::Text.bytes_for(b"ab\r\ncd"), b"**\r\n**");
         assert_eq!(Fill::Utf16.bytes_for(b"a\0\n\0b\0"), b"*\0\n\0*\0");
+        assert_eq!(Fill::Utf16Be.bytes_for(b"\0a\0\n\0b"), b"\0*\0\n\0*");
         assert_eq!(Fill::Zero.bytes_for(b"xyz"), [0, 0, 0]);
     }
 

@@ -34,5 +34,6 @@ pub fn minidump_map(regions: Vec<crate::container::Region>) -> crate::container:
         incomplete: Vec::new(),
         unreadable: Vec::new(),
         dump: None,
+        utf16be_text: Vec::new(),
     }
 }

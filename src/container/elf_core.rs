@@ -142,6 +142,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         incomplete: Vec::new(),
         unreadable: Vec::new(),
         dump: None,
+        utf16be_text: Vec::new(),
     }
 }
 

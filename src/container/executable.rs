@@ -43,6 +43,7 @@ pub fn map(bytes: &[u8], format: &'static str) -> MemoryMap {
             incomplete: Vec::new(),
             unreadable: Vec::new(),
             dump: None,
+            utf16be_text: Vec::new(),
         },
         len,
     );

@@ -5,8 +5,9 @@
 //! class holding it (`byte[] held by sun.security.rsa.RSAPrivateCrtKeyImpl`),
 //! at the array's object id (its address when dumped). An `int[]` holds its
 //! elements big-endian, so a `BigInteger` magnitude there is the number's
-//! big-endian bytes, which the RSA search reads. `char[]` text is UTF-16
-//! big-endian and is not searched as text.
+//! big-endian bytes, which the RSA search reads. `char[]` elements are
+//! UTF-16 big-endian: their ranges are handed to the engine as such text
+//! (JDK 8 keeps every `String` in one).
 
 use super::{ContainerKind, MemoryMap, Region, RegionKind};
 use std::collections::HashMap;
@@ -91,6 +92,28 @@ struct Heap {
     owners: HashMap<u64, u64>,
     /// Field types remembered so far.
     field_types: usize,
+    /// File ranges of `char[]` elements, close ones joined.
+    chars: Vec<std::ops::Range<u64>>,
+    /// Whether `char[]` ranges past [`MAX_ARRAYS`] were left out.
+    chars_dropped: bool,
+}
+
+impl Heap {
+    /// Remember a `char[]`'s elements, joined to the previous range when
+    /// only a record header lies between them (their characters in step).
+    fn add_chars(&mut self, at: u64, len: u64) {
+        if let Some(last) = self.chars.last_mut()
+            && at >= last.end
+            && at - last.end <= 64
+            && (at - last.start).is_multiple_of(2)
+        {
+            last.end = at + len;
+        } else if self.chars.len() < MAX_ARRAYS {
+            self.chars.push(at..at + len);
+        } else {
+            self.chars_dropped = true;
+        }
+    }
 }
 
 /// The map of an HPROF file.
@@ -129,6 +152,12 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
             "more than {MAX_ARRAYS} primitive arrays: the rest are scanned without addresses"
         ));
     }
+    if heap.chars_dropped {
+        map.incomplete.push(format!(
+            "more than {MAX_ARRAYS} separate char[] arrays: the text of the rest was not read as UTF-16"
+        ));
+    }
+    map.utf16be_text = std::mem::take(&mut heap.chars);
     for &(object, t, at, n) in &heap.arrays {
         let owner = heap.owners.get(&object).and_then(|&c| name_of(c));
         map.regions.push(Region {
@@ -254,6 +283,9 @@ fn heap_records(
                 let bytes = n.checked_mul(size).ok_or_else(|| bad(at))?;
                 if pass == 0 && heap.arrays.len() < MAX_ARRAYS && bytes > 0 {
                     heap.arrays.push((object, t, data, bytes));
+                }
+                if pass == 0 && t == 5 && bytes > 0 {
+                    heap.add_chars(data as u64, bytes as u64);
                 }
                 data + bytes
             }

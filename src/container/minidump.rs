@@ -106,6 +106,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         incomplete,
         unreadable: Vec::new(),
         dump: None,
+        utf16be_text: Vec::new(),
     }
 }
 

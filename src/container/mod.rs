@@ -61,6 +61,9 @@ pub struct MemoryMap {
     pub unreadable: Vec<String>,
     /// What a system dump records of itself (kind, bug check).
     pub dump: Option<crate::model::DumpInfo>,
+    /// File ranges known to hold UTF-16 big-endian text (Java `char[]` in a
+    /// heap dump), sorted and disjoint: the text detectors read them as such.
+    pub utf16be_text: Vec<std::ops::Range<u64>>,
 }
 
 impl MemoryMap {
@@ -86,6 +89,7 @@ impl MemoryMap {
             incomplete: Vec::new(),
             unreadable: Vec::new(),
             dump: None,
+            utf16be_text: Vec::new(),
         }
     }
 
@@ -421,6 +425,7 @@ mod tests {
             incomplete: Vec::new(),
             unreadable: Vec::new(),
             dump: None,
+            utf16be_text: Vec::new(),
         };
         let map = normalize(map, 1000);
         let spans: Vec<_> = map
@@ -461,6 +466,7 @@ mod tests {
             incomplete: Vec::new(),
             unreadable: Vec::new(),
             dump: None,
+            utf16be_text: Vec::new(),
         };
         let map = normalize(map, 200);
         assert_eq!(map.regions.len(), 3);
@@ -493,6 +499,7 @@ mod tests {
             incomplete: Vec::new(),
             unreadable: Vec::new(),
             dump: None,
+            utf16be_text: Vec::new(),
         };
         let map = normalize(map, 600);
         let spans: Vec<_> = map

@@ -71,6 +71,12 @@ impl Secret {
             Secret::Span => match encoding {
                 Encoding::Ascii => String::from_utf8_lossy(span).into_owned(),
                 Encoding::Utf16le => span.iter().step_by(2).map(|&b| char::from(b)).collect(),
+                Encoding::Utf16be => span
+                    .iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|&b| char::from(b))
+                    .collect(),
                 _ => crate::keys::hex(span),
             },
         }

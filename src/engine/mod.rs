@@ -21,6 +21,7 @@ pub use config::{AesAlignment, DEFAULT_CHUNK, DEFAULT_MAX_PER_RULE, EngineConfig
 use crate::container::MemoryMap;
 use crate::detect::pattern::PatternDetector;
 use crate::detect::{Candidate, Detection, Detector, Family, Secret};
+use crate::model::Encoding;
 use crate::recover::{Recovery, bignum::Collected};
 use jobs::{Jobs, PieceView};
 use prefilter::{Hit, Prefilter};
@@ -340,7 +341,75 @@ impl Engine {
         );
         stats.warnings = warnings.clone();
         stats.incomplete = warnings;
+        if !map.utf16be_text.is_empty() {
+            // (a little-endian reading of big-endian text is a misreading)
+            found.retain(|l| {
+                l.detection.encoding != Encoding::Utf16le
+                    || !in_ranges(&map.utf16be_text, l.file_offset)
+            });
+            let (be, be_stats) = self.scan_utf16be(bytes, &map.utf16be_text);
+            found.extend(be);
+            stats.candidates += be_stats.candidates;
+            for (rule, n) in be_stats.dropped {
+                *stats.dropped.entry(rule).or_default() += n;
+            }
+        }
         self.finish_found(found, stats)
+    }
+
+    /// Scan text held as UTF-16BE (Java `char[]`): each range's character
+    /// pairs are swapped into a buffer that the text detectors read as
+    /// UTF-16LE. Swapping keeps every byte's offset, so what they find is
+    /// placed in the file as it is and reported as `utf16be`.
+    fn scan_utf16be(&self, bytes: &[u8], ranges: &[Range<u64>]) -> (Vec<Located>, ScanStats) {
+        let (before, after) = self.context();
+        let pieces = utf16be_pieces(ranges, bytes.len(), before, after);
+        pieces
+            .par_iter()
+            .map_init(
+                || (Scratch::default(), Vec::new()),
+                |(scratch, swapped), (window, owned)| {
+                    let Some(src) = bytes.get(window.clone()) else {
+                        return (Vec::new(), ScanStats::default());
+                    };
+                    swapped.clear();
+                    swapped.extend(src.chunks_exact(2).flat_map(|c| [c[1], c[0]]));
+                    let own = owned.start - window.start..owned.end - window.start;
+                    let candidates = self.scan_owned(swapped, own, scratch, |_, _| {});
+                    let stats = ScanStats {
+                        candidates,
+                        dropped: std::mem::take(&mut scratch.limit.dropped),
+                        ..ScanStats::default()
+                    };
+                    let found = scratch
+                        .found
+                        .drain(..)
+                        .filter(|d| d.encoding == Encoding::Utf16le)
+                        .map(|mut d| {
+                            d.encoding = Encoding::Utf16be;
+                            for c in &mut d.components {
+                                if c.encoding == Encoding::Utf16le {
+                                    c.encoding = Encoding::Utf16be;
+                                }
+                            }
+                            Located {
+                                file_offset: (window.start + d.start) as u64,
+                                detection: d,
+                            }
+                        })
+                        .collect();
+                    (found, stats)
+                },
+            )
+            .reduce(
+                || (Vec::new(), ScanStats::default()),
+                |(mut f1, mut s1), (f2, s2)| {
+                    f1.extend(f2);
+                    s1.add(s2);
+                    cap_per_rule(&mut f1, self.max_per_rule, located_key, &mut s1.dropped);
+                    (f1, s1)
+                },
+            )
     }
 
     /// Scan one piece: the detectors over its owned bytes (reading the whole
@@ -530,6 +599,67 @@ impl Engine {
         }
         candidates
     }
+}
+
+/// Whether `offset` lies in one of `ranges` (sorted, disjoint).
+fn in_ranges(ranges: &[Range<u64>], offset: u64) -> bool {
+    let i = ranges.partition_point(|r| r.end <= offset);
+    ranges.get(i).is_some_and(|r| r.start <= offset)
+}
+
+/// Most bytes of UTF-16BE text swapped and scanned at once.
+const UTF16BE_PIECE: usize = 4 << 20;
+
+/// Most bytes between two UTF-16BE ranges that are swapped with them as one
+/// (a heap dump's record header between two `char[]`), so a dump of many
+/// short strings is not scanned a string at a time.
+const UTF16BE_GAP: usize = 64;
+
+/// The (window, owned) file ranges in which [`Engine::scan_utf16be`] swaps
+/// and scans `ranges`: close ranges with character pairs in step joined,
+/// long ones cut into pieces of [`UTF16BE_PIECE`] bytes, each window
+/// holding the detectors' context around what it owns and starting on a
+/// character.
+fn utf16be_pieces(
+    ranges: &[Range<u64>],
+    len: usize,
+    before: usize,
+    after: usize,
+) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut groups: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        let start = usize::try_from(r.start).unwrap_or(usize::MAX).min(len);
+        let end = usize::try_from(r.end).unwrap_or(usize::MAX).min(len);
+        let end = end - (end.saturating_sub(start) % 2);
+        if end <= start {
+            continue;
+        }
+        match groups.last_mut() {
+            Some(g)
+                if start >= g.end
+                    && start - g.end <= UTF16BE_GAP
+                    && (start - g.start).is_multiple_of(2)
+                    && end - g.start <= UTF16BE_PIECE =>
+            {
+                g.end = end;
+            }
+            _ => groups.push(start..end),
+        }
+    }
+    let before = before + before % 2;
+    let mut pieces = Vec::new();
+    for g in groups {
+        let mut at = g.start;
+        while at < g.end {
+            let owned = at..(at + UTF16BE_PIECE).min(g.end);
+            let from = at - before.min(at - g.start);
+            let to = owned.end.saturating_add(after).min(g.end);
+            let to = to - (to - from) % 2;
+            pieces.push((from..to, owned.clone()));
+            at = owned.end;
+        }
+    }
+    pieces
 }
 
 /// Bytes prefiltered before their candidates are confirmed: at most this
@@ -1148,5 +1278,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Text in UTF-16BE ranges (Java `char[]`) is found at its offsets as
+    /// `utf16be`, including a token that ends its range, a key across a
+    /// piece seam of a long range and ranges joined over a record header;
+    /// no misread `utf16le` copy is reported; the same bytes outside the
+    /// ranges give no UTF-16BE finding.
+    #[test]
+    fn utf16be_ranges_are_read_as_text() {
+        let engine = Engine::new(&config(&[Family::Pem, Family::Tokens])).unwrap();
+        let be = |ascii: &[u8]| -> Vec<u8> { ascii.iter().flat_map(|&b| [0, b]).collect() };
+        let token = b"ghp_UssFMEHP3M4V5hbWitsITvNsUHbDwxRV0Lic";
+        let mut bytes = noise(1000, 3);
+        let mut ranges = Vec::new();
+        let mut expect = Vec::new();
+        // a token filling its range, then one after an 18-byte record header
+        for _ in 0..2 {
+            let at = bytes.len() as u64;
+            bytes.extend(be(token));
+            ranges.push(at..bytes.len() as u64);
+            expect.push((at, "github-token"));
+            bytes.extend([0x23; 18]);
+        }
+        // a long range with the key across the first piece seam
+        bytes.extend(noise(77, 4));
+        let long = bytes.len();
+        bytes.extend(be(&vec![b'x'; UTF16BE_PIECE / 2 - 300]));
+        expect.push((bytes.len() as u64, "pem-rsa-private-key"));
+        bytes.extend(be(KEY.as_bytes()));
+        bytes.extend(be(&vec![b'y'; 5000]));
+        ranges.push(long as u64..bytes.len() as u64);
+        let plain = bytes.len();
+        bytes.extend(be(token));
+        let mut map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+        map.utf16be_text = ranges;
+        let (found, _) = engine.scan_mapped(&bytes, &map);
+        let got: Vec<(u64, &str)> = found
+            .iter()
+            .filter(|l| l.detection.encoding == Encoding::Utf16be)
+            .map(|l| (l.file_offset, l.detection.rule_id))
+            .collect();
+        assert_eq!(got, expect);
+        let pem = found
+            .iter()
+            .find(|l| l.detection.rule_id == "pem-rsa-private-key")
+            .unwrap();
+        assert_eq!(pem.detection.len, KEY.trim_end().len() * 2);
+        assert!(
+            found.iter().all(
+                |l| l.detection.encoding != Encoding::Utf16le || l.file_offset as usize > plain
+            ),
+            "{found:#?}"
+        );
+        // without the ranges, no UTF-16BE reading
+        let map = MemoryMap::raw(bytes.len() as u64, ContainerKind::Raw, Vec::new());
+        let (found, _) = engine.scan_mapped(&bytes, &map);
+        assert!(
+            found
+                .iter()
+                .all(|l| l.detection.encoding != Encoding::Utf16be)
+        );
     }
 }

@@ -694,6 +694,7 @@ fn java_holder(dir: &std::path::Path) -> Option<std::process::Child> {
         .args(["-Xmx64m", "-cp", s(dir), "JavaHolder"])
         .arg(fixtures().join("keys/live/rsa2048.pem"))
         .arg(&ready)
+        .arg(JAVA_TOKEN)
         .spawn()
         .unwrap();
     for _ in 0..300 {
@@ -705,6 +706,9 @@ fn java_holder(dir: &std::path::Path) -> Option<std::process::Child> {
     assert!(ready.exists(), "the JVM did not start");
     Some(jvm)
 }
+
+/// The token JavaHolder keeps in a String and in a char[].
+const JAVA_TOKEN: &str = "ghp_UssFMEHP3M4V5hbWitsITvNsUHbDwxRV0Lic";
 
 /// openssl's fingerprint of the key JavaHolder holds.
 fn java_holder_fingerprint() -> String {
@@ -747,8 +751,9 @@ fn java_bigintegers_are_read_in_a_running_jvm() {
 /// A heap dump of the same JVM written by `jcmd GC.heap_dump` (HPROF):
 /// the key's encoded `byte[]` is found in a region that names the class
 /// holding it, and the key is rebuilt from its `BigInteger` magnitudes
-/// (`int[]`, big-endian in HPROF) too; cut short or with a damaged
-/// record, the dump is partial and still scanned.
+/// (`int[]`, big-endian in HPROF) too; the token is found in the String's
+/// `byte[]` (ASCII) and in the `char[]` (UTF-16BE, as HPROF writes chars);
+/// cut short or with a damaged record, the dump is partial and still scanned.
 #[test]
 fn java_heap_dumps_name_the_class_holding_a_key() {
     let tmp = tempfile::tempdir().unwrap();
@@ -790,6 +795,21 @@ fn java_heap_dumps_name_the_class_holding_a_key() {
             && f.region.name.as_deref() == Some("int[] held by java.math.BigInteger")),
         "{ours:#?}"
     );
+    let tokens: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "github-token")
+        .collect();
+    for (encoding, region) in [
+        ("ascii", "byte[] held by java.lang.String"),
+        ("utf16be", "char[]"),
+    ] {
+        let f = tokens
+            .iter()
+            .find(|f| f.encoding == encoding && f.region.name.as_deref() == Some(region))
+            .unwrap_or_else(|| panic!("{encoding} in {region}: {tokens:#?}"));
+        assert!(f.address.is_some());
+    }
     // damaged copies: cut in half; a heap record tag overwritten
     let bytes = std::fs::read(&hprof).unwrap();
     let cut = write(tmp.path(), "cut.hprof", &bytes[..bytes.len() / 2]);
