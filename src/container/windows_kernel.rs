@@ -1,14 +1,16 @@
 //! Windows kernel crash dumps (`MEMORY.DMP`: `PAGEDUMP` or `PAGEDU64`).
-//! A 64-bit full dump (dump type 1: a physical memory run list in the
-//! header, the pages after it) or bitmap dump (type 5: an `SDMP`/`FDMP`
-//! header whose bitmap says which physical pages follow) becomes regions at
-//! physical addresses (layout as the `kdmp-parser` crate documents it).
-//! Pages are not attributed to processes (no page-table walk), so findings
-//! carry physical addresses. Other dump types and 32-bit dumps are scanned
-//! as plain bytes, which makes their coverage partial. A dump written with
-//! Windows dump encryption (`DumpEncryptionEnabled`) keeps its header but
-//! its pages are ciphertext: nothing in it can be read without the key
-//! protector's private key, so its coverage is none. Encryption is
+//! Pages become regions at physical addresses, laid out as the
+//! `kdmp-parser` crate reads them: a full dump (type 1, 32- or 64-bit: a
+//! physical memory run list in the header, the pages after it), a bitmap
+//! dump (64-bit types 5 and 6: an `SDMP`/`FDMP` header whose bitmap says
+//! which physical pages follow) and the newer kernel, kernel-and-user and
+//! complete memory dumps (64-bit types 8, 9, 10: an `RDMP` header with a
+//! list of page-frame ranges). Pages are not attributed to processes (no
+//! page-table walk), so findings carry physical addresses. Other types are
+//! scanned as plain bytes, which makes their coverage partial. A dump
+//! written with Windows dump encryption (`DumpEncryptionEnabled`) keeps its
+//! header but its pages are ciphertext: nothing in it can be read without
+//! the key protector's private key, so its coverage is none. Encryption is
 //! recognised by what it leaves: the sampled pages after the header are all
 //! uniformly random, which real memory (zero pages, code, structures,
 //! text) never is.
@@ -45,28 +47,28 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
         ));
         return map;
     }
-    let dump_type = le_u32(bytes, DUMP_TYPE).unwrap_or(0);
-    // (the 32-bit DUMP_HEADER32 keeps the bug check at 0x28, after eleven
-    // 32-bit fields; the 64-bit header at 0x38)
-    let bug_check = le_u32(bytes, if bits == 64 { 0x38 } else { 0x28 });
+    let layout = if bits == 64 { &HEADER_64 } else { &HEADER_32 };
+    let dump_type = le_u32(bytes, layout.dump_type).unwrap_or(0);
+    let bug_check = le_u32(bytes, layout.bug_check);
     map.dump = Some(crate::model::DumpInfo {
-        kind: match (bits, dump_type) {
-            (64, 1) => "full".to_string(),
-            (64, 5) => "bitmap".to_string(),
-            (64, 6) => "live-kernel-memory".to_string(),
-            (64, 8) => "kernel-memory".to_string(),
-            (64, 9) => "kernel-and-user-memory".to_string(),
-            (64, 10) => "complete-memory".to_string(),
-            (64, t) => format!("type {t}"),
-            // (the 32-bit header's dump type is not read: its offset differs)
-            _ => "32-bit".to_string(),
+        kind: match dump_type {
+            1 => "full".to_string(),
+            2 => "kernel-summary".to_string(),
+            4 => "triage".to_string(),
+            5 => "bitmap".to_string(),
+            6 => "live-kernel-memory".to_string(),
+            8 => "kernel-memory".to_string(),
+            9 => "kernel-and-user-memory".to_string(),
+            10 => "complete-memory".to_string(),
+            t => format!("type {t}"),
         },
         bug_check: bug_check.map(|c| format!("{c:#010x}")),
     });
     let parsed = match (bits, dump_type) {
-        (64, 1) => full_runs(bytes),
-        (64, 5) => bitmap_pages(bytes),
-        _ => Err(format!("dump type {dump_type} is not parsed yet")),
+        (_, 1) => full_runs(bytes, layout),
+        (64, 5 | 6) => bitmap_pages(bytes),
+        (64, 8..=10) => pfn_ranges(bytes),
+        _ => Err(format!("dump type {dump_type} is not parsed")),
     };
     match parsed {
         Ok((regions, notes)) => {
@@ -83,34 +85,71 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     }
 }
 
-/// Offset of the dump type in a 64-bit header.
-const DUMP_TYPE: usize = 0xf98;
+/// Where a header keeps what is read of it.
+struct HeaderLayout {
+    /// Bytes of the header; a full dump's pages follow it.
+    size: u64,
+    /// Offset of the dump type.
+    dump_type: usize,
+    /// Offset of the bug check code.
+    bug_check: usize,
+    /// Offset of the physical memory descriptor (its run count first).
+    runs: usize,
+    /// Offset of its first run.
+    first_run: usize,
+    /// Bytes of one run: base page and page count, 32- or 64-bit each.
+    run_size: usize,
+}
 
-/// Offset of the physical memory descriptor in a 64-bit header.
-const PHYSICAL_MEMORY: usize = 0x88;
+/// `DUMP_HEADER64`.
+const HEADER_64: HeaderLayout = HeaderLayout {
+    size: 0x2000,
+    dump_type: 0xf98,
+    bug_check: 0x38,
+    runs: 0x88,
+    first_run: 0x88 + 16,
+    run_size: 16,
+};
 
-/// Bytes of a 64-bit header; a full dump's pages follow it.
-const HEADER64: u64 = 0x2000;
+/// `DUMP_HEADER32`.
+const HEADER_32: HeaderLayout = HeaderLayout {
+    size: 0x1000,
+    dump_type: 0xf88,
+    bug_check: 0x28,
+    runs: 0x64,
+    first_run: 0x64 + 8,
+    run_size: 8,
+};
+
+/// Bytes of the physical memory descriptor in either header.
+const DESCRIPTOR: usize = 700;
 
 /// Most regions one dump becomes (a bitmap can alternate page by page).
 const MAX_REGIONS: usize = 1 << 20;
 
 /// A full dump's runs: (base page, page count) pairs in the header's
 /// descriptor, the pages stored after the header in run order.
-fn full_runs(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
-    let runs = le_u32(bytes, PHYSICAL_MEMORY).ok_or("header cut short")? as usize;
-    // the descriptor has room for 42 runs in its 700 bytes
-    let room = (700 - 16) / 16;
+fn full_runs(bytes: &[u8], layout: &HeaderLayout) -> Result<(Vec<Region>, Vec<String>), String> {
+    let runs = le_u32(bytes, layout.runs).ok_or("header cut short")? as usize;
+    let room = (DESCRIPTOR - (layout.first_run - layout.runs)) / layout.run_size;
     if runs > room {
         return Err(format!(
             "its run list claims {runs} runs, more than the header holds"
         ));
     }
+    let read = |at: usize| -> Option<u64> {
+        if layout.run_size == 16 {
+            le_u64(bytes, at)
+        } else {
+            le_u32(bytes, at).map(u64::from)
+        }
+    };
+    let half = layout.run_size / 2;
     let mut regions = Vec::new();
-    let mut at = HEADER64;
+    let mut at = layout.size;
     for i in 0..runs {
-        let entry = PHYSICAL_MEMORY + 16 + 16 * i;
-        let (Some(base), Some(count)) = (le_u64(bytes, entry), le_u64(bytes, entry + 8)) else {
+        let entry = layout.first_run + layout.run_size * i;
+        let (Some(base), Some(count)) = (read(entry), read(entry + half)) else {
             return Err("header cut short".to_string());
         };
         let (Some(len), Some(address)) = (count.checked_mul(4096), base.checked_mul(4096)) else {
@@ -122,10 +161,56 @@ fn full_runs(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
     Ok((regions, Vec::new()))
 }
 
+/// The page-frame ranges of an `RDMP` dump (types 8, 9, 10): after a
+/// 0x30-byte header at 0x2000 (marker 0x40, `RDMP`, `DUMP`, metadata size,
+/// first page offset), (first page frame, page count) pairs up to the end
+/// of the metadata or a zero frame; the pages are stored from the first
+/// page offset in range order.
+fn pfn_ranges(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
+    let h = HEADER_64.size as usize;
+    let header = bytes.get(h..h + 0x30).ok_or("RDMP header cut short")?;
+    if le_u32(header, 0) != Some(0x40) || &header[4..8] != b"RDMP" || &header[8..12] != b"DUMP" {
+        return Err("no RDMP header".to_string());
+    }
+    let (Some(metadata), Some(first_page)) = (le_u64(header, 0x10), le_u64(header, 0x18)) else {
+        return Err("RDMP header cut short".to_string());
+    };
+    let end = usize::try_from(metadata)
+        .ok()
+        .and_then(|m| (h + 0x20).checked_add(m))
+        .filter(|&end| end <= bytes.len())
+        .ok_or("the RDMP page-frame list runs past the end of the file")?;
+    let mut regions: Vec<Region> = Vec::new();
+    let mut notes = Vec::new();
+    let mut stored = first_page;
+    let mut at = h + 0x30;
+    while at + 16 <= end {
+        let (Some(pfn), Some(count)) = (le_u64(bytes, at), le_u64(bytes, at + 8)) else {
+            break;
+        };
+        if pfn == 0 {
+            break;
+        }
+        let (Some(len), Some(address)) = (count.checked_mul(4096), pfn.checked_mul(4096)) else {
+            return Err(format!("the page-frame range at offset {at} is too large"));
+        };
+        if regions.len() >= MAX_REGIONS {
+            notes.push(format!(
+                "more than {MAX_REGIONS} page-frame ranges: the pages after offset {stored} are scanned without addresses"
+            ));
+            break;
+        }
+        regions.push(super::physical_region(stored, len, address));
+        stored = stored.saturating_add(len);
+        at += 16;
+    }
+    Ok((regions, notes))
+}
+
 /// A bitmap dump's pages: bit i of the bitmap set means physical page i is
 /// present, stored at `first_page` plus 4096 times the bits set before it.
 fn bitmap_pages(bytes: &[u8]) -> Result<(Vec<Region>, Vec<String>), String> {
-    let h = HEADER64 as usize;
+    let h = HEADER_64.size as usize;
     let signature = bytes.get(h..h + 8).ok_or("bitmap header cut short")?;
     if !(signature == b"SDMPDUMP" || signature == b"FDMPDUMP") {
         return Err("no SDMP/FDMP bitmap header".to_string());
@@ -253,6 +338,32 @@ mod tests {
             let mut short = header(bits);
             short.extend(noise(8 * PAGE, 9));
             assert!(map_container_status(&short) == CoverageStatus::Partial);
+        }
+    }
+
+    /// Every parsed dump type over noise (run lists, bitmaps and range
+    /// lists of random values) and cut anywhere: a map, never a panic.
+    #[test]
+    fn damaged_headers_of_every_type_never_panic() {
+        for bits in [32, 64] {
+            let layout = if bits == 64 { &HEADER_64 } else { &HEADER_32 };
+            for dump_type in [1u32, 5, 6, 8, 9, 10] {
+                for seed in 0..16 {
+                    let mut b = header(bits);
+                    b[..layout.size as usize].copy_from_slice(&noise(layout.size as usize, seed));
+                    b[..8].copy_from_slice(if bits == 64 { b"PAGEDU64" } else { b"PAGEDUMP" });
+                    b[layout.dump_type..layout.dump_type + 4]
+                        .copy_from_slice(&dump_type.to_le_bytes());
+                    let mut body = noise(3 * PAGE, seed + 100);
+                    body[4..12].copy_from_slice(b"RDMPDUMP");
+                    body[..4].copy_from_slice(&0x40u32.to_le_bytes());
+                    b.extend(body);
+                    for cut in [b.len(), b.len() / 2, layout.size as usize + 20] {
+                        let map = map(&b[..cut]);
+                        assert_eq!(map.container, ContainerKind::WindowsKernelDump);
+                    }
+                }
+            }
         }
     }
 

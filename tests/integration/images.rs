@@ -105,9 +105,10 @@ fn kernel_header(dump_type: u32) -> Vec<u8> {
 }
 
 /// Windows kernel dumps: a full dump (run list in the header, pages after
-/// it) and a bitmap dump (`SDMP` header, one bit a physical page) of the
-/// same memory: the key at its physical address in both; a full dump cut
-/// short is partial.
+/// it, 64- and 32-bit), a bitmap dump (`SDMP` header, one bit a physical
+/// page) and a kernel-and-user memory dump (`RDMP` header, page-frame
+/// ranges) of the same memory: the key at its physical address in each; a
+/// full dump cut short and damaged RDMP dumps are partial.
 #[test]
 fn windows_kernel_dumps_map_physical_memory() {
     let (mem, at, fp) = memory();
@@ -176,6 +177,76 @@ fn windows_kernel_dumps_map_physical_memory() {
     );
     assert_eq!(report.inputs[0].regions, 2);
     assert_eq!(found_at(&report, &fp), expected);
+
+    // 32-bit full dump: DUMP_HEADER32 (0x1000 bytes, 32-bit runs at 0x64)
+    let mut full32 = vec![0u8; 0x1000];
+    full32[..8].copy_from_slice(b"PAGEDUMP");
+    put_u32(&mut full32, 0x28, 0xe2);
+    put_u32(&mut full32, 0xf88, 1);
+    put_u32(&mut full32, 0x64, 2);
+    put_u32(&mut full32, 0x68, pages as u32);
+    for (i, (base, count)) in [(0x100u32, half), (0x40000, pages - half)]
+        .into_iter()
+        .enumerate()
+    {
+        put_u32(&mut full32, 0x6c + 8 * i, base);
+        put_u32(&mut full32, 0x70 + 8 * i, count as u32);
+    }
+    full32.extend_from_slice(&mem);
+    // kernel-and-user memory dump (type 9): RDMP header, page-frame ranges
+    let mut rdmp = kernel_header(9);
+    let metadata: usize = 0x10 + 2 * 16 + 16; // unknown fields, two ranges, a zero end
+    let first_page = (0x2020 + metadata).div_ceil(PAGE) * PAGE;
+    rdmp.extend(0x40u32.to_le_bytes());
+    rdmp.extend(b"RDMPDUMP");
+    rdmp.extend(0u32.to_le_bytes());
+    rdmp.extend((metadata as u64).to_le_bytes());
+    rdmp.extend((first_page as u64).to_le_bytes());
+    rdmp.extend([0u8; 16]);
+    for (base, count) in [(0x100u64, half), (0x40000, pages - half)] {
+        rdmp.extend(base.to_le_bytes());
+        rdmp.extend((count as u64).to_le_bytes());
+    }
+    rdmp.resize(first_page, 0);
+    rdmp.extend_from_slice(&mem);
+    for (name, bytes, kind) in [
+        ("full32.dmp", &full32, "full"),
+        ("rdmp.dmp", &rdmp, "kernel-and-user-memory"),
+    ] {
+        let path = write(tmp.path(), name, bytes);
+        let (code, report) = scan_json(&[s(&path)]);
+        assert_eq!(code, 1, "{name}");
+        let input = &report.inputs[0];
+        assert_eq!(
+            input.coverage.status, "full",
+            "{name}: {:?}",
+            input.coverage
+        );
+        assert_eq!(input.regions, 2, "{name}");
+        let dump = input.dump.as_ref().unwrap();
+        assert_eq!(
+            (dump.kind.as_str(), dump.bug_check.as_deref()),
+            (kind, Some("0x000000e2"))
+        );
+        assert_eq!(found_at(&report, &fp), expected, "{name}");
+    }
+    // an RDMP list longer than the file, a damaged RDMP header: partial
+    let mut long = rdmp.clone();
+    put_u64(&mut long, 0x2010, 1 << 40);
+    let mut bad = rdmp.clone();
+    bad[0x2004..0x2008].copy_from_slice(b"XXXX");
+    for (name, bytes) in [("long.dmp", &long), ("bad.dmp", &bad)] {
+        let path = write(tmp.path(), name, bytes);
+        let (_, report) = scan_json(&[s(&path)]);
+        assert_eq!(report.inputs[0].coverage.status, "partial", "{name}");
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.fingerprint.as_deref() == Some(fp.as_str())),
+            "{name}"
+        );
+    }
 
     // a full dump cut short: partial, what is there still read
     let path = write(tmp.path(), "cut.dmp", &full[..full.len() - 3 * PAGE]);

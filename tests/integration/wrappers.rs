@@ -579,7 +579,7 @@ fn windows_kernel_dumps_are_partial_and_encrypted_ones_none() {
     let plain_in = input(&report, s(&plain_p));
     assert_eq!(plain_in.container.as_deref(), Some("windows-kernel-dump"));
     assert_eq!(plain_in.coverage.status, "partial");
-    assert!(plain_in.coverage.reasons[0].contains("not parsed yet"));
+    assert!(plain_in.coverage.reasons[0].contains("is not parsed"));
     assert_eq!(plain_in.findings, 1);
     for (path, layers) in [
         (s(&enc_p), vec!["windows-kernel-dump"]),
