@@ -116,9 +116,29 @@ pub struct ScanArgs {
     /// sorted order; `-` scans standard input (e.g. `zstd -dc core.zst | keysweep scan -`).
     pub paths: Vec<PathBuf>,
 
-    /// Also scan the paths listed in FILE, one a line (`-` reads standard input).
+    /// Also scan the paths listed in FILE, one a line (`-` reads standard
+    /// input; `s3://` URLs may be listed too).
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
+
+    /// The --files-from list is separated by NUL bytes, not lines (as
+    /// `find -print0` writes it), so any path name can be listed.
+    #[arg(short = '0', long = "null", requires = "files_from")]
+    pub null: bool,
+
+    /// Scan only part K of N of the inputs (1-based, e.g. `--shard 3/8`):
+    /// an input belongs to part 1 + (the first 8 bytes of the SHA-256 of
+    /// its path, big-endian) mod N, so the parts are disjoint, their union is
+    /// every input, and the order of the list does not matter.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+
+    /// Exit 0 when the scan itself ran, whatever it found or could not
+    /// read (findings, input errors and coverage are in the report): for
+    /// engines that treat a non-zero exit as a task to retry. Usage errors
+    /// and a report that could not be written still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
 
     /// Also scan the memory of running process PID (Linux, read through
     /// /proc without stopping it; repeatable). Needs the same user and
@@ -282,6 +302,28 @@ pub enum BaselineMatch {
     Path,
     /// Same rule and key, in any file.
     Fingerprint,
+}
+
+/// Part `index` (1-based) of `count` parts of the inputs (`--shard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1 to `count`.
+    pub index: u64,
+    /// How many parts.
+    pub count: u64,
+}
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("not K/N: {text}"))?;
+    let k: u64 = k.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
+    let n: u64 = n.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("--shard {text}: K must be from 1 to N"));
+    }
+    Ok(Shard { index: k, count: n })
 }
 
 /// `10`, `64K`, `2M`, `16G`, `1T` (powers of 1024).

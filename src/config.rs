@@ -23,6 +23,12 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// A file (or `-`) listing more paths, one a line.
     pub files_from: Option<PathBuf>,
+    /// The list is NUL-separated.
+    pub files_from_null: bool,
+    /// Only this part of the inputs is scanned.
+    pub shard: Option<crate::cli::Shard>,
+    /// Exit 0 whenever the scan ran (`--exit-zero`).
+    pub exit_zero: bool,
     /// Running processes to scan (`--pid`).
     pub pids: Vec<u32>,
     /// Path filters for discovered and named files.
@@ -166,6 +172,9 @@ impl Config {
         Ok(Config {
             paths: args.paths,
             files_from: args.files_from,
+            files_from_null: args.null,
+            shard: args.shard,
+            exit_zero: args.exit_zero,
             pids: args.pid,
             path_filter: PathFilter::new(&args.include, &args.exclude)?,
             max_file_size: args.max_file_size,

@@ -235,6 +235,11 @@ pub struct RegionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
+    /// Stable id of this finding: the same secret found by the same rule at
+    /// the same offset of the same path always has the same id, so a
+    /// ledger fed by retried tasks can drop duplicates.
+    #[serde(default)]
+    pub id: String,
     /// Stable id of the rule that reported it.
     pub rule_id: String,
     /// What the secret is.

@@ -99,6 +99,9 @@ pub fn run(config: &Config) -> anyhow::Result<ExitStatus> {
             eprintln!("{}", summary_line(&summary, config.output.as_deref()));
         }
     }
+    if config.exit_zero {
+        return Ok(ExitStatus::Clean);
+    }
     Ok(ExitStatus::of(
         &summary,
         config.fail_on,
@@ -130,8 +133,12 @@ fn summary_line(s: &Summary, report: Option<&Path>) -> String {
 pub(crate) fn discover(config: &Config) -> anyhow::Result<Discovered> {
     let mut roots = config.paths.clone();
     if let Some(list) = &config.files_from {
-        let listed = input::read_path_list(list)
-            .with_context(|| format!("reading path list {}", list.display()))?;
+        let listed = if config.files_from_null {
+            input::read_path_list_null(list)
+        } else {
+            input::read_path_list(list)
+        }
+        .with_context(|| format!("reading path list {}", list.display()))?;
         roots.extend(listed);
     }
     if roots.is_empty() {
@@ -150,12 +157,19 @@ pub(crate) fn discover(config: &Config) -> anyhow::Result<Discovered> {
             "standard input can be read only once: name `-` once, as a path or as --files-from (a file named `-` is `./-`)"
         );
     }
-    Ok(input::discover(
+    let mut found = input::discover(
         &roots,
         config.follow_symlinks,
         &config.path_filter,
         config.max_file_size,
-    ))
+    );
+    if let Some(shard) = config.shard {
+        // (each input, scanned or not, is in exactly one part)
+        let mine = |p: &Path| input::shard::contains(shard, &p.display().to_string());
+        found.files.retain(|f| mine(&f.path));
+        found.skipped.retain(|s| mine(&s.path));
+    }
+    Ok(found)
 }
 
 /// Bytes the discovered files hold, for the progress line.

@@ -114,6 +114,15 @@ fn targets(
     in_place: bool,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let files = &discovered.files;
+    if let Some(object) = files
+        .iter()
+        .find(|f| crate::input::object::is_object_url(&f.path))
+    {
+        anyhow::bail!(
+            "keysweep redact works on local files: copy {} here first (scan reads s3:// URLs)",
+            object.path.display()
+        );
+    }
     let targets: Vec<PathBuf> = match (output, out_dir, in_place) {
         (Some(o), None, false) => {
             if files.len() != 1 {
@@ -245,10 +254,7 @@ fn redact_one(
     copy.as_file().sync_all()?;
 
     // the copy, scanned as any input is
-    let rescan = Found {
-        path: copy.path().to_path_buf(),
-        walked: None,
-    };
+    let rescan = Found::named(copy.path().to_path_buf());
     let plain = ScanOptions {
         show_secrets: false,
         ..with_secrets

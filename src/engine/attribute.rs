@@ -61,7 +61,9 @@ pub fn finding(
             }
         })
         .collect();
+    let id = finding_id(path, d.rule_id, file_offset, &identity);
     Finding {
+        id,
         rule_id: d.rule_id.to_string(),
         kind: d.kind.to_string(),
         severity: if test_key {
@@ -92,4 +94,19 @@ pub fn finding(
         identity,
         secret: secret_text.filter(|_| show_secrets),
     }
+}
+
+/// A finding's id: the first 128 bits (hex) of the SHA-256 of its path,
+/// rule, offset and identity (fingerprint, or hash of the secret), each
+/// followed by a NUL byte.
+pub fn finding_id(path: &str, rule_id: &str, offset: u64, identity: &str) -> String {
+    let offset = offset.to_string();
+    let mut bytes = Vec::with_capacity(path.len() + rule_id.len() + identity.len() + 24);
+    for part in [path, rule_id, &offset, identity] {
+        bytes.extend_from_slice(part.as_bytes());
+        bytes.push(0);
+    }
+    let mut id = crate::keys::sha256_hex(&bytes);
+    id.truncate(32);
+    id
 }

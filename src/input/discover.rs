@@ -35,12 +35,18 @@ pub struct Found {
     /// since, a FIFO that would hang the scan, or a link). `None` for a path
     /// named on the command line, which is opened as whatever it is.
     pub walked: Option<FileId>,
+    /// The size listed for an object in object storage.
+    pub listed_size: Option<u64>,
 }
 
 impl Found {
     /// A path named on the command line.
     pub fn named(path: PathBuf) -> Found {
-        Found { path, walked: None }
+        Found {
+            path,
+            walked: None,
+            listed_size: None,
+        }
     }
 }
 
@@ -114,6 +120,31 @@ pub fn read_path_list(source: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// Read NUL-separated paths (`find -print0`) from a file, or from standard
+/// input for `-`. Empty entries are ignored; nothing else is stripped.
+pub fn read_path_list_null(source: &Path) -> io::Result<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut reader: Box<dyn BufRead> = if source == Path::new("-") {
+        Box::new(io::BufReader::new(io::stdin()))
+    } else {
+        Box::new(io::BufReader::new(fs::File::open(source)?))
+    };
+    let mut paths = Vec::new();
+    let mut entry = Vec::new();
+    loop {
+        entry.clear();
+        if reader.read_until(0, &mut entry)? == 0 {
+            return Ok(paths);
+        }
+        if entry.last() == Some(&0) {
+            entry.pop();
+        }
+        if !entry.is_empty() {
+            paths.push(PathBuf::from(std::ffi::OsStr::from_bytes(&entry)));
+        }
+    }
+}
+
 /// Expand `roots` into files. Roots named explicitly are followed even when
 /// they are symbolic links (the user asked for them); links found inside
 /// directories are followed only with `follow_symlinks`. Files that fail
@@ -129,6 +160,20 @@ pub fn discover(
     for root in roots {
         if root.as_os_str() == super::source::STDIN_PATH {
             found.files.push(Found::named(root.clone()));
+            continue;
+        }
+        if super::object::is_object_url(root) {
+            match super::object::list(root) {
+                Ok(objects) => found.files.extend(objects.into_iter().map(|o| Found {
+                    listed_size: Some(o.size),
+                    ..Found::named(PathBuf::from(o.url))
+                })),
+                Err(e) => found.skipped.push(Skipped {
+                    path: root.clone(),
+                    reason: e.to_string(),
+                    is_error: true,
+                }),
+            }
             continue;
         }
         match fs::metadata(root) {
@@ -148,9 +193,11 @@ pub fn discover(
     };
     for file in found.files {
         let path = &file.path;
-        let size = fs::metadata(path)
-            .map(|m| if m.is_file() { m.len() } else { 0 })
-            .unwrap_or(0);
+        let size = file.listed_size.unwrap_or_else(|| {
+            fs::metadata(path)
+                .map(|m| if m.is_file() { m.len() } else { 0 })
+                .unwrap_or(0)
+        });
         // standard input has no name for --include and --exclude to judge
         let named = path.as_os_str() != super::source::STDIN_PATH;
         let reason = named
@@ -247,8 +294,8 @@ fn walk(root: &Path, follow: bool, visited: &mut HashSet<(u64, u64)>, out: &mut 
                 subdirs.push(path);
             } else if meta.is_file() {
                 out.files.push(Found {
-                    path,
                     walked: Some((meta.dev(), meta.ino())),
+                    ..Found::named(path)
                 });
             } else {
                 out.skipped.push(Skipped {

@@ -29,7 +29,8 @@ pub struct OpenAs {
     pub walked: Option<super::FileId>,
 }
 
-/// Open `path` (or standard input, for [`STDIN_PATH`]) for scanning.
+/// Open `path` (or standard input, for [`STDIN_PATH`], or an object in
+/// object storage, copied to a private temporary file) for scanning.
 ///
 /// A path found by a directory walk is opened without blocking (a FIFO
 /// swapped in opens at once) and without following a link it was not told
@@ -37,6 +38,13 @@ pub struct OpenAs {
 /// the command line is opened as whatever it is: a FIFO or device is read
 /// as a stream.
 pub fn open(path: &Path, how: OpenAs) -> io::Result<(FileSource, u64)> {
+    if super::object::is_object_url(path) {
+        let (file, len) = super::object::fetch(path)?;
+        if len == 0 {
+            return Ok((FileSource::Stream(file), 0));
+        }
+        return Ok((FileSource::Mapped(map(&file)?), len));
+    }
     let stdin = path == Path::new(STDIN_PATH);
     let mut file = if stdin {
         stdin_file()?

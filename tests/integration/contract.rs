@@ -24,6 +24,7 @@ pub struct ToolM {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct FindingM {
+    pub id: String,
     pub rule_id: String,
     pub kind: String,
     pub severity: String,

@@ -9,6 +9,7 @@ mod costs;
 mod evidence;
 mod false_positives;
 mod flags;
+mod fleet;
 mod hostile;
 mod images;
 mod live;
