@@ -119,5 +119,5 @@ for bad in gap:"no input record" dup:"more than once"; do
     echo "the ledger check did not report the $bad (exit $rc): see $work/$bad.log" >&2
     exit 1
   fi
-  echo "   $bad: $(grep -o 'ledger check failed: .*' "$work/$bad.log" | cut -c1-100)"
+  echo "   $bad: $(grep -o 'ledger check failed: .*' "$work/$bad.log" | head -1 | cut -c1-100)"
 done

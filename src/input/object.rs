@@ -5,7 +5,7 @@
 //! `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL` for S3-compatible
 //! stores; an `http://` endpoint, a store on the same host, is allowed).
 //!
-//! An object is copied with ranged GETs, each conditional on the entity tag
+//! An object is copied with ranged GETs (four at a time), each conditional on the entity tag
 //! seen first (an object replaced mid-read is an error, not a mix of two
 //! versions), into an unnamed temporary file readable by this process only,
 //! which is then mapped like any file: memory stays bounded whatever the
@@ -25,6 +25,10 @@ pub const SCHEME: &str = "s3://";
 
 /// Bytes fetched by one ranged GET.
 const RANGE: u64 = 16 << 20;
+
+/// Ranged GETs of one object in flight at once: one connection to an
+/// object store rarely carries more than about 100 MB/s.
+const PARALLEL_RANGES: usize = 4;
 
 /// Whether `path` is an object URL rather than a local path.
 pub fn is_object_url(path: &Path) -> bool {
@@ -147,35 +151,44 @@ pub fn fetch(url: &Path) -> io::Result<(File, u64)> {
     let path = object_path(&key);
     let size = runtime()?.block_on(async {
         let meta = store.head(&path).await.map_err(|e| failed(&shown, e))?;
-        let mut at = 0u64;
-        while at < meta.size {
-            let end = at.saturating_add(RANGE).min(meta.size);
+        let ranges: Vec<(u64, u64)> = (0..meta.size.div_ceil(RANGE))
+            .map(|i| (i * RANGE, ((i + 1) * RANGE).min(meta.size)))
+            .collect();
+        let fetches = ranges.into_iter().map(|(from, to)| {
+            let (store, path, file, shown) = (&store, &path, &file, &shown);
             let options = GetOptions {
-                range: Some(GetRange::Bounded(at..end)),
+                range: Some(GetRange::Bounded(from..to)),
                 if_match: meta.e_tag.clone(),
                 ..GetOptions::default()
             };
-            let got = store
-                .get_opts(&path, options)
-                .await
-                .map_err(|e| failed(&shown, e))?;
-            let mut stream = got.into_stream();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| failed(&shown, e))?;
-                if at + chunk.len() as u64 > end {
+            async move {
+                let got = store
+                    .get_opts(path, options)
+                    .await
+                    .map_err(|e| failed(shown, e))?;
+                let mut at = from;
+                let mut stream = got.into_stream();
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| failed(shown, e))?;
+                    if at + chunk.len() as u64 > to {
+                        return Err(io::Error::other(format!(
+                            "{shown}: the store sent more bytes than asked for"
+                        )));
+                    }
+                    file.write_all_at(&chunk, at)?;
+                    at += chunk.len() as u64;
+                }
+                if at < to {
                     return Err(io::Error::other(format!(
-                        "{shown}: the store sent more bytes than asked for"
+                        "{shown}: the object ended at {at} bytes, {to} were expected (cut short while read)"
                     )));
                 }
-                file.write_all_at(&chunk, at)?;
-                at += chunk.len() as u64;
+                Ok::<(), io::Error>(())
             }
-            if at < end {
-                return Err(io::Error::other(format!(
-                    "{shown}: the object ended at {at} bytes, {} were listed (cut short while read)",
-                    meta.size
-                )));
-            }
+        });
+        let mut running = futures::stream::iter(fetches).buffer_unordered(PARALLEL_RANGES);
+        while let Some(done) = running.next().await {
+            done?;
         }
         Ok::<u64, io::Error>(meta.size)
     })?;
