@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::redact::{self, Removed};
 use anyhow::Context;
 use std::io::Write;
-use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::scan::{ScanOptions, scan_file};
@@ -207,8 +207,9 @@ fn redact_one(
     } else {
         decoded(map, &found.path, config)?
     };
-    let bytes = bytes.as_slice();
-    let plan = redact::plan(bytes, &findings);
+    let whole = bytes;
+    let bytes = whole.as_slice();
+    let mut plan = redact::plan(bytes, &findings);
     drop(findings);
     // memory the dump does not hold cannot leak from it: what counts is
     // whether every byte it does hold was searched
@@ -227,31 +228,17 @@ fn redact_one(
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     // (O_EXCL, mode 0600, in the target's directory so the rename is atomic)
-    let mut copy = tempfile::Builder::new()
+    let copy = tempfile::Builder::new()
         .prefix(".keysweep-redact-")
         .tempfile_in(&dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    if wrappers.is_empty() {
-        // in the kernel (copy_file_range, a reflink where the filesystem
-        // has them), not through this process's memory
-        let mut source = &input;
-        std::io::copy(&mut source, copy.as_file_mut())?;
-    } else {
-        copy.as_file_mut().write_all(bytes)?;
+    // one pass: each piece copied, its secrets filled, then written
+    let overwritten =
+        redact::write_redacted(bytes, &mut plan, copy.as_file(), &|r| whole.release(r))?;
+    if in_place {
+        // the input is replaced only by a copy that is on disk
+        copy.as_file().sync_all()?;
     }
-    let mut overwritten = 0u64;
-    for span in &plan.spans {
-        let (Ok(at), Ok(len)) = (usize::try_from(span.offset), usize::try_from(span.len)) else {
-            continue;
-        };
-        let Some(original) = bytes.get(at..at.saturating_add(len)) else {
-            continue;
-        };
-        copy.as_file()
-            .write_all_at(&span.fill.bytes_for(original), span.offset)?;
-        overwritten += len as u64;
-    }
-    copy.as_file().sync_all()?;
 
     // the copy, scanned as any input is
     let rescan = Found::named(copy.path().to_path_buf());

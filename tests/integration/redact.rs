@@ -187,7 +187,8 @@ fn same_minidump_streams(a: &[u8], b: &[u8]) {
 }
 
 /// Text forms: a UTF-16LE PEM key keeps its armour lines and loses its
-/// body; every token's secret part is gone from a tokens dump.
+/// body; every token's secret part is gone from a tokens dump; a JWK keeps
+/// its public members and loses its private ones.
 #[test]
 fn text_secrets_lose_their_bodies_and_keep_their_armour() {
     let tmp = tempfile::tempdir().unwrap();
@@ -216,6 +217,22 @@ fn text_secrets_lose_their_bodies_and_keep_their_armour() {
             ) > 0
         );
         assert_eq!(count(&redacted, secret.as_bytes()), 0, "{secret}");
+    }
+    // JWKs (ASCII and UTF-16LE) keep kty, kid and their public values; the
+    // private members' values are gone
+    let copy = tmp.path().join("jwk.core");
+    let (code, _, err) = run(&["redact", s(&dump("jwk.core")), "-o", s(&copy)]);
+    assert_eq!(code, 0, "{err}");
+    let redacted = std::fs::read(&copy).unwrap();
+    for name in ["rsa2048.jwk", "ec-p256.jwk", "ed25519.jwk"] {
+        let jwk: Value =
+            serde_json::from_slice(&std::fs::read(fixtures().join("keys/jwk").join(name)).unwrap())
+                .unwrap();
+        let public = jwk["n"].as_str().or(jwk["x"].as_str()).unwrap();
+        let private = jwk["d"].as_str().unwrap();
+        let found = |t: &str| count(&redacted, t.as_bytes()) + count(&redacted, &wide(t));
+        assert!(found(public) > 0, "{name}: the public value stays");
+        assert_eq!(found(private), 0, "{name}: the private value is gone");
     }
 }
 
