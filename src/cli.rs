@@ -130,8 +130,8 @@ pub struct ScanArgs {
     /// an input belongs to part 1 + (the first 8 bytes of the SHA-256 of
     /// its path, big-endian) mod N, so the parts are disjoint, their union is
     /// every input, and the order of the list does not matter.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<Shard>,
+    #[arg(long, value_name = "K/N", value_parser = crate::input::shard::parse)]
+    pub shard: Option<crate::input::shard::Shard>,
 
     /// Exit 0 when the scan itself ran, whatever it found or could not
     /// read (findings, input errors and coverage are in the report): for
@@ -302,28 +302,6 @@ pub enum BaselineMatch {
     Path,
     /// Same rule and key, in any file.
     Fingerprint,
-}
-
-/// Part `index` (1-based) of `count` parts of the inputs (`--shard`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// Which part, from 1 to `count`.
-    pub index: u64,
-    /// How many parts.
-    pub count: u64,
-}
-
-/// `K/N` with 1 <= K <= N.
-pub fn parse_shard(text: &str) -> Result<Shard, String> {
-    let (k, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("not K/N: {text}"))?;
-    let k: u64 = k.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
-    let n: u64 = n.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("--shard {text}: K must be from 1 to N"));
-    }
-    Ok(Shard { index: k, count: n })
 }
 
 /// `10`, `64K`, `2M`, `16G`, `1T` (powers of 1024).

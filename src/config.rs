@@ -26,7 +26,7 @@ pub struct Config {
     /// The list is NUL-separated.
     pub files_from_null: bool,
     /// Only this part of the inputs is scanned.
-    pub shard: Option<crate::cli::Shard>,
+    pub shard: Option<crate::input::shard::Shard>,
     /// Exit 0 whenever the scan ran (`--exit-zero`).
     pub exit_zero: bool,
     /// Running processes to scan (`--pid`).

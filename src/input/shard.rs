@@ -3,7 +3,27 @@
 //! handed the same list in any order split it the same way, every input
 //! lands in exactly one part, and a driver can compute the split itself.
 
-use crate::cli::Shard;
+/// Part `index` (1-based) of `count` parts of the inputs (`--shard`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1 to `count`.
+    pub index: u64,
+    /// How many parts.
+    pub count: u64,
+}
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse(text: &str) -> Result<Shard, String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("not K/N: {text}"))?;
+    let k: u64 = k.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
+    let n: u64 = n.trim().parse().map_err(|_| format!("not K/N: {text}"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("--shard {text}: K must be from 1 to N"));
+    }
+    Ok(Shard { index: k, count: n })
+}
 
 /// The part (1-based) of `count` parts that `path` belongs to: 1 plus the
 /// first 8 bytes of the SHA-256 of its bytes, read big-endian, modulo `count`.
