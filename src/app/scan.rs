@@ -174,6 +174,9 @@ fn scan_leaf(
     progress: &Progress,
 ) -> Outcome {
     let map = container::map_container(leaf.bytes.as_slice());
+    // a container walked whole (a Java heap dump's records) leaves every
+    // page resident: drop them, the scan reads them again chunk by chunk
+    leaf.bytes.release(0..leaf.bytes.len());
     scan_with_map(engine, leaf, map, process_hint, show_secrets, progress)
 }
 

@@ -18,8 +18,15 @@ pub fn is_hprof(bytes: &[u8]) -> bool {
 }
 
 /// Most arrays given a region of their own (the rest are scanned without
-/// addresses), and most classes and names remembered.
-const MAX_ARRAYS: usize = 1 << 20;
+/// addresses), as for the segments of a core: each region costs a few
+/// hundred bytes through the scan, and a crafted dump can hold a million
+/// arrays in 20 MB.
+const MAX_ARRAYS: usize = 1 << 18;
+
+/// Most `char[]` ranges read as UTF-16 (16 bytes each).
+const MAX_CHAR_RANGES: usize = 1 << 18;
+
+/// Most classes and names remembered.
 const MAX_NAMES: usize = 1 << 20;
 
 /// Most instance field types remembered over all classes (a crafted file
@@ -94,7 +101,7 @@ struct Heap {
     field_types: usize,
     /// File ranges of `char[]` elements, close ones joined.
     chars: Vec<std::ops::Range<u64>>,
-    /// Whether `char[]` ranges past [`MAX_ARRAYS`] were left out.
+    /// Whether `char[]` ranges past [`MAX_CHAR_RANGES`] were left out.
     chars_dropped: bool,
 }
 
@@ -108,7 +115,7 @@ impl Heap {
             && (at - last.start).is_multiple_of(2)
         {
             last.end = at + len;
-        } else if self.chars.len() < MAX_ARRAYS {
+        } else if self.chars.len() < MAX_CHAR_RANGES {
             self.chars.push(at..at + len);
         } else {
             self.chars_dropped = true;
@@ -154,7 +161,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     }
     if heap.chars_dropped {
         map.incomplete.push(format!(
-            "more than {MAX_ARRAYS} separate char[] arrays: the text of the rest was not read as UTF-16"
+            "more than {MAX_CHAR_RANGES} separate char[] arrays: the text of the rest was not read as UTF-16"
         ));
     }
     map.utf16be_text = std::mem::take(&mut heap.chars);

@@ -209,3 +209,47 @@ fn random_runs_between_zero_words_flood_the_rsa_search() {
         input.coverage
     );
 }
+
+/// A Java heap dump of 1.2 M tiny primitive arrays (600 000 `char[]`,
+/// each between two records so none are joined, and 600 000 `byte[]`):
+/// every array would be a region and every `char[]` a UTF-16 range. The
+/// first 262 144 of each are, the rest are scanned as plain bytes, and the
+/// coverage says so.
+#[test]
+fn hprof_with_a_million_tiny_arrays() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("arrays.hprof");
+    let mut seg = Vec::new();
+    let mut id = 0x1000u64;
+    for _ in 0..600_000 {
+        for (t, data) in [(5u8, &b"\0a\0b"[..]), (8, &[7u8; 80][..])] {
+            seg.push(0x23);
+            seg.extend(id.to_be_bytes());
+            seg.extend(0u32.to_be_bytes());
+            seg.extend((data.len() as u32 / if t == 5 { 2 } else { 1 }).to_be_bytes());
+            seg.push(t);
+            seg.extend_from_slice(data);
+            id += 16;
+        }
+    }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    out.write_all(b"JAVA PROFILE 1.0.2\0").unwrap();
+    out.write_all(&8u32.to_be_bytes()).unwrap();
+    out.write_all(&0u64.to_be_bytes()).unwrap();
+    out.write_all(&[0x1c, 0, 0, 0, 0]).unwrap();
+    out.write_all(&(seg.len() as u32).to_be_bytes()).unwrap();
+    out.write_all(&seg).unwrap();
+    out.flush().unwrap();
+    drop((out, seg));
+    let report = file_within_contract(&path);
+    let input = &report.inputs[0];
+    assert_eq!(input.container.as_deref(), Some("hprof"));
+    assert_eq!(input.coverage.status, "partial");
+    assert!(
+        input.coverage.reasons[0].contains("char[] arrays"),
+        "{:?}",
+        input.coverage
+    );
+    assert_eq!(input.regions, 1 << 18);
+}
