@@ -177,8 +177,10 @@ fn total_size(discovered: &Discovered) -> u64 {
     discovered
         .files
         .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
+        .filter_map(|f| {
+            f.listed_size
+                .or_else(|| std::fs::metadata(&f.path).ok().map(|m| m.len()))
+        })
         .sum()
 }
 
