@@ -137,15 +137,25 @@ fn fleet(dir: &Path) -> Vec<PathBuf> {
     .iter()
     .map(|n| dump(n))
     .collect();
-    let mut big = vec![0u8; 40 << 20];
-    let mut next = xorshift(7);
-    for chunk in big[..8 << 20].chunks_mut(8) {
-        chunk.copy_from_slice(&next().to_le_bytes());
-    }
+    // (written as it is made: a forked keysweep's peak counts this process's pages)
     let pem = std::fs::read(fixtures().join("keys/rsa2048-pkcs1.pem")).unwrap();
-    let at = big.len() - pem.len() - 100;
-    big[at..at + pem.len()].copy_from_slice(&pem);
-    files.push(write(dir, "big.img", &big));
+    let big = dir.join("big.img");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    let mut next = xorshift(7);
+    for _ in 0..(8 << 20) / 8 {
+        out.write_all(&next().to_le_bytes()).unwrap();
+    }
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = (32 << 20) - pem.len() - 100;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        out.write_all(&zeros[..n]).unwrap();
+        left -= n;
+    }
+    out.write_all(&pem).unwrap();
+    out.write_all(&[0u8; 100]).unwrap();
+    out.flush().unwrap();
+    files.push(big);
     files
 }
 
