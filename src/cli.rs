@@ -137,7 +137,7 @@ pub struct ScanArgs {
     /// read (findings, input errors and coverage are in the report): for
     /// engines that treat a non-zero exit as a task to retry. Usage errors
     /// and a report that could not be written still exit 2.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["fail_on", "fail_on_unscannable"])]
     pub exit_zero: bool,
 
     /// Also scan the memory of running process PID (Linux, read through

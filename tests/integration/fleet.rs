@@ -333,7 +333,15 @@ fn shards_split_inputs_disjointly_and_ledgers_are_exact() {
             .any(|l| l["type"] == "finding" && l["path"] == s(&odd)),
         "the NUL-separated name with a newline was read"
     );
-    // a bad shard is a usage error
+    // a bad shard is a usage error, and so is --exit-zero with a flag that fails runs
     let (code, _, err) = run(&["scan", "--shard", "4/3", s(&dump("clean.core"))]);
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&[
+        "scan",
+        "--exit-zero",
+        "--fail-on-unscannable",
+        s(&dump("clean.core")),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
 }
