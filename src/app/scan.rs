@@ -173,9 +173,9 @@ fn scan_leaf(
     show_secrets: bool,
     progress: &Progress,
 ) -> Outcome {
-    let map = container::map_container(leaf.bytes.as_slice());
-    // a container walked whole (a Java heap dump's records) leaves every
-    // page resident: drop them, the scan reads them again chunk by chunk
+    // a container walked whole (a Java heap dump's records) drops the pages
+    // it is done with; the scan reads them again chunk by chunk
+    let map = container::map_container_releasing(leaf.bytes.as_slice(), &|r| leaf.bytes.release(r));
     leaf.bytes.release(0..leaf.bytes.len());
     scan_with_map(engine, leaf, map, process_hint, show_secrets, progress)
 }

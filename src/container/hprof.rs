@@ -123,8 +123,12 @@ impl Heap {
     }
 }
 
-/// The map of an HPROF file.
-pub fn map(bytes: &[u8]) -> MemoryMap {
+/// Bytes of heap records walked between two calls of the release hook.
+const RELEASE_EVERY: usize = 64 << 20;
+
+/// The map of an HPROF file; `release` is handed each stretch of heap
+/// records once a pass has walked it.
+pub fn map(bytes: &[u8], release: &dyn Fn(std::ops::Range<usize>)) -> MemoryMap {
     let mut map = MemoryMap::raw(0, ContainerKind::Hprof, Vec::new());
     let len = bytes.len();
     let Some(end) = memchr::memchr(0, bytes) else {
@@ -143,7 +147,7 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
     let mut heap = Heap::default();
     // first pass: names, classes, arrays; second: which instance holds which array
     for pass in 0..2 {
-        if let Err(why) = walk(&r, end + 13, pass, &mut heap)
+        if let Err(why) = walk(&r, end + 13, pass, &mut heap, release)
             && pass == 0
         {
             map.incomplete.push(why);
@@ -183,7 +187,13 @@ pub fn map(bytes: &[u8]) -> MemoryMap {
 }
 
 /// Walk the top-level records from `at`.
-fn walk(r: &Reader, mut at: usize, pass: u8, heap: &mut Heap) -> Result<(), String> {
+fn walk(
+    r: &Reader,
+    mut at: usize,
+    pass: u8,
+    heap: &mut Heap,
+    release: &dyn Fn(std::ops::Range<usize>),
+) -> Result<(), String> {
     while at < r.b.len() {
         let (Some(tag), Some(n)) = (r.u8(at), r.u32(at + 5)) else {
             return Err(format!(
@@ -206,7 +216,7 @@ fn walk(r: &Reader, mut at: usize, pass: u8, heap: &mut Heap) -> Result<(), Stri
                     heap.class_names.insert(class, name);
                 }
             }
-            0x0c | 0x1c => heap_records(r, body, end, pass, heap)?,
+            0x0c | 0x1c => heap_records(r, body, end, pass, heap, release)?,
             _ => {}
         }
         at = end;
@@ -221,7 +231,9 @@ fn heap_records(
     end: usize,
     pass: u8,
     heap: &mut Heap,
+    release: &dyn Fn(std::ops::Range<usize>),
 ) -> Result<(), String> {
+    let mut walked_from = at;
     let id = r.id;
     let bad = |at: usize| {
         format!(
@@ -302,7 +314,12 @@ fn heap_records(
             return Err(bad(at));
         }
         at = next;
+        if at - walked_from >= RELEASE_EVERY {
+            release(walked_from..at);
+            walked_from = at;
+        }
     }
+    release(walked_from..at);
     Ok(())
 }
 
@@ -364,7 +381,7 @@ mod tests {
         b.extend(0u32.to_be_bytes());
         b.extend((seg.len() as u32).to_be_bytes());
         b.extend(&seg);
-        let map = map(&b);
+        let map = map(&b, &|_| {});
         let r = map
             .regions
             .iter()
@@ -380,12 +397,12 @@ mod tests {
         for seed in 0..64 {
             let mut b = header();
             b.extend(noise(4096, seed));
-            let m = map(&b);
+            let m = map(&b, &|_| {});
             assert_eq!(m.container, ContainerKind::Hprof);
         }
         let mut b = header();
         b.extend([0x1c, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x23]);
-        assert!(!map(&b).incomplete.is_empty());
+        assert!(!map(&b, &|_| {}).incomplete.is_empty());
         // a class dump declaring 65 535 fields it does not have
         let mut seg = vec![0x20];
         seg.extend([0u8; 7 * 8 + 8]);
@@ -395,6 +412,6 @@ mod tests {
         b.extend(0u32.to_be_bytes());
         b.extend((seg.len() as u32).to_be_bytes());
         b.extend(&seg);
-        assert!(!map(&b).incomplete.is_empty());
+        assert!(!map(&b, &|_| {}).incomplete.is_empty());
     }
 }

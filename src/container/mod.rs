@@ -218,6 +218,17 @@ fn is_elf_core(bytes: &[u8]) -> bool {
 /// Never fails: a container that cannot be parsed at all becomes one raw
 /// region, with a warning saying why.
 pub fn map_container(bytes: &[u8]) -> MemoryMap {
+    map_container_releasing(bytes, &|_| {})
+}
+
+/// [`map_container`], handing `release` each range of `bytes` that a
+/// container reads through whole (a Java heap dump's records) once it is
+/// done with it, so the caller can drop those pages: a heap dump of many
+/// GiB must not stay resident while it is walked.
+pub fn map_container_releasing(
+    bytes: &[u8],
+    release: &dyn Fn(std::ops::Range<usize>),
+) -> MemoryMap {
     let len = bytes.len() as u64;
     let map = match sniff(bytes) {
         ContainerKind::Minidump => minidump::map(bytes),
@@ -227,7 +238,7 @@ pub fn map_container(bytes: &[u8]) -> MemoryMap {
         }
         ContainerKind::WindowsKernelDump => return windows_kernel::map(bytes),
         ContainerKind::Lime => return lime::map(bytes),
-        ContainerKind::Hprof => return hprof::map(bytes),
+        ContainerKind::Hprof => return hprof::map(bytes, release),
         ContainerKind::MachOCore => return macho_core::map(bytes),
         // (never sniffed: a process is read by pid, not from a file)
         ContainerKind::Process => return MemoryMap::raw(len, ContainerKind::Raw, Vec::new()),
