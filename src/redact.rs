@@ -149,9 +149,6 @@ pub fn plan(bytes: &[u8], findings: &[Finding]) -> Plan {
 /// Bytes of the file one worker copies, patches and writes at a time.
 const PIECE: usize = 16 << 20;
 
-/// Bytes of a page: whole zero pages are not written (the copy keeps a hole).
-const PAGE: usize = 4096;
-
 /// Write the redacted copy of `bytes` to `out` (empty, set to the same
 /// length): in one parallel pass over pieces of the file, each piece is
 /// copied into memory, the plan's spans are filled, every copy of a private
@@ -221,7 +218,7 @@ pub fn write_redacted(
                     copies.push((p, start));
                 }
             }
-            write_pages(out, buf, from as u64)?;
+            crate::layers::write_sparse_at(out, buf, from as u64)?;
             done(from..to);
             Ok((overwritten, copies))
         })
@@ -258,32 +255,6 @@ pub fn write_redacted(
     plan.spans.sort_unstable();
     plan.spans.dedup();
     Ok(overwritten)
-}
-
-/// Write `buf` at `offset`, skipping whole zero pages (file offsets
-/// aligned to [`PAGE`]).
-fn write_pages(out: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let mut run: Option<usize> = None;
-    let mut pos = 0usize;
-    while pos < buf.len() {
-        let to_boundary = PAGE - ((offset as usize + pos) % PAGE);
-        let end = (pos + to_boundary).min(buf.len());
-        let zero = end - pos == PAGE && buf[pos..end].iter().all(|&b| b == 0);
-        match (zero, run) {
-            (true, Some(start)) => {
-                out.write_all_at(&buf[start..pos], offset + start as u64)?;
-                run = None;
-            }
-            (false, None) => run = Some(pos),
-            _ => {}
-        }
-        pos = end;
-    }
-    if let Some(start) = run {
-        out.write_all_at(&buf[start..], offset + start as u64)?;
-    }
-    Ok(())
 }
 
 /// The private values compiled for search: their first 16 bytes found by a
@@ -615,6 +586,7 @@ mod tests {
     #[test]
     fn copies_are_zeroed_across_pieces() {
         let form: Vec<u8> = (1..=40).collect();
+        const PAGE: usize = 4096;
         let mut bytes = vec![0u8; PIECE + 3 * PAGE];
         bytes[PIECE + PAGE..].fill(0x5a);
         for at in [3usize, PIECE - 20, PIECE + 100] {

@@ -17,7 +17,7 @@ mod spool;
 mod upload;
 
 pub use compress::Compression;
-pub use spool::Spool;
+pub use spool::{Spool, write_sparse_at};
 
 use crate::model::{Coverage, CoverageStatus};
 use memmap2::Mmap;

@@ -37,30 +37,7 @@ impl Spool {
 
     /// Append `buf`; pages of it that are whole and zero are skipped.
     pub fn write(&mut self, buf: &[u8]) -> io::Result<()> {
-        let mut pos = 0usize;
-        // a run of bytes to write, as (start in buf, end in buf)
-        let mut run: Option<usize> = None;
-        while pos < buf.len() {
-            let file_off = self.len + pos as u64;
-            let to_boundary = (PAGE - file_off % PAGE) as usize;
-            let end = (pos + to_boundary).min(buf.len());
-            let whole_zero_page =
-                end - pos == PAGE as usize && buf[pos..end].iter().all(|&b| b == 0);
-            match (whole_zero_page, run) {
-                (true, Some(start)) => {
-                    self.file
-                        .write_all_at(&buf[start..pos], self.len + start as u64)?;
-                    run = None;
-                }
-                (false, None) => run = Some(pos),
-                _ => {}
-            }
-            pos = end;
-        }
-        if let Some(start) = run {
-            self.file
-                .write_all_at(&buf[start..], self.len + start as u64)?;
-        }
+        write_sparse_at(&self.file, buf, self.len)?;
         self.len += buf.len() as u64;
         Ok(())
     }
@@ -76,6 +53,34 @@ impl Spool {
         let map = unsafe { memmap2::Mmap::map(&self.file)? };
         Ok(Bytes::whole(map))
     }
+}
+
+/// Write `buf` at `offset` of `file`, leaving out every whole zero page
+/// (file offsets aligned to 4 KiB): a file sized past them reads zeros
+/// there, and a dump that is mostly zero pages costs little disk.
+pub fn write_sparse_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    let mut pos = 0usize;
+    // the start in buf of a run of bytes still to write
+    let mut run: Option<usize> = None;
+    while pos < buf.len() {
+        let file_off = offset + pos as u64;
+        let to_boundary = (PAGE - file_off % PAGE) as usize;
+        let end = (pos + to_boundary).min(buf.len());
+        let whole_zero_page = end - pos == PAGE as usize && buf[pos..end].iter().all(|&b| b == 0);
+        match (whole_zero_page, run) {
+            (true, Some(start)) => {
+                file.write_all_at(&buf[start..pos], offset + start as u64)?;
+                run = None;
+            }
+            (false, None) => run = Some(pos),
+            _ => {}
+        }
+        pos = end;
+    }
+    if let Some(start) = run {
+        file.write_all_at(&buf[start..], offset + start as u64)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
