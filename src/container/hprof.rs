@@ -111,7 +111,7 @@ impl Heap {
     fn add_chars(&mut self, at: u64, len: u64) {
         if let Some(last) = self.chars.last_mut()
             && at >= last.end
-            && at - last.end <= 64
+            && at - last.end <= JOIN_GAP
             && (at - last.start).is_multiple_of(2)
         {
             last.end = at + len;
@@ -122,6 +122,11 @@ impl Heap {
         }
     }
 }
+
+/// Most bytes between two `char[]` (a record header or two) that are read
+/// with them as one UTF-16 range, so a dump of many short strings is not
+/// scanned a string at a time and fits the range cap.
+const JOIN_GAP: u64 = 64;
 
 /// Bytes of heap records walked between two calls of the release hook.
 const RELEASE_EVERY: usize = 64 << 20;

@@ -610,50 +610,28 @@ fn in_ranges(ranges: &[Range<u64>], offset: u64) -> bool {
 /// Most bytes of UTF-16BE text swapped and scanned at once.
 const UTF16BE_PIECE: usize = 4 << 20;
 
-/// Most bytes between two UTF-16BE ranges that are swapped with them as one
-/// (a heap dump's record header between two `char[]`), so a dump of many
-/// short strings is not scanned a string at a time.
-const UTF16BE_GAP: usize = 64;
-
 /// The (window, owned) file ranges in which [`Engine::scan_utf16be`] swaps
-/// and scans `ranges`: close ranges with character pairs in step joined,
-/// long ones cut into pieces of [`UTF16BE_PIECE`] bytes, each window
-/// holding the detectors' context around what it owns and starting on a
-/// character.
+/// and scans `ranges` (a container joins ranges that lie close together):
+/// each cut into pieces of [`UTF16BE_PIECE`] bytes, each window holding the
+/// detectors' context around what it owns, within its range, and starting
+/// on a character.
 fn utf16be_pieces(
     ranges: &[Range<u64>],
     len: usize,
     before: usize,
     after: usize,
 ) -> Vec<(Range<usize>, Range<usize>)> {
-    let mut groups: Vec<Range<usize>> = Vec::new();
+    let before = before + before % 2;
+    let mut pieces = Vec::new();
     for r in ranges {
         let start = usize::try_from(r.start).unwrap_or(usize::MAX).min(len);
         let end = usize::try_from(r.end).unwrap_or(usize::MAX).min(len);
         let end = end - (end.saturating_sub(start) % 2);
-        if end <= start {
-            continue;
-        }
-        match groups.last_mut() {
-            Some(g)
-                if start >= g.end
-                    && start - g.end <= UTF16BE_GAP
-                    && (start - g.start).is_multiple_of(2)
-                    && end - g.start <= UTF16BE_PIECE =>
-            {
-                g.end = end;
-            }
-            _ => groups.push(start..end),
-        }
-    }
-    let before = before + before % 2;
-    let mut pieces = Vec::new();
-    for g in groups {
-        let mut at = g.start;
-        while at < g.end {
-            let owned = at..(at + UTF16BE_PIECE).min(g.end);
-            let from = at - before.min(at - g.start);
-            let to = owned.end.saturating_add(after).min(g.end);
+        let mut at = start;
+        while at < end {
+            let owned = at..(at + UTF16BE_PIECE).min(end);
+            let from = at - before.min(at - start);
+            let to = owned.end.saturating_add(after).min(end);
             let to = to - (to - from) % 2;
             pieces.push((from..to, owned.clone()));
             at = owned.end;
@@ -1282,7 +1260,7 @@ mod tests {
 
     /// Text in UTF-16BE ranges (Java `char[]`) is found at its offsets as
     /// `utf16be`, including a token that ends its range, a key across a
-    /// piece seam of a long range and ranges joined over a record header;
+    /// piece seam of a long range and two ranges a record header apart;
     /// no misread `utf16le` copy is reported; the same bytes outside the
     /// ranges give no UTF-16BE finding.
     #[test]
